@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sk-test"
+
+#include "sk-test-pg.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "sk-db.h"
+#include "sk-migrate.h"
+
+/* Shared by every test database on the server: role creation in migrations is server-wide. */
+#define TEST_LOCK_KEY "7340921582"
+
+static guint db_counter;
+
+const char *
+sk_test_server_conninfo (void)
+{
+  const char *conninfo = g_getenv ("SVOIKRUG_TEST_DATABASE_URL");
+
+  if (conninfo == NULL || *conninfo == '\0')
+    g_error ("SVOIKRUG_TEST_DATABASE_URL is not set. Run the tests with the README test "
+             "command (scripts/svoikrug-test), which starts the private PostgreSQL.");
+  return conninfo;
+}
+
+static void
+append_conninfo_value (GString    *out,
+                       const char *keyword,
+                       const char *value)
+{
+  if (out->len > 0)
+    g_string_append_c (out, ' ');
+  g_string_append_printf (out, "%s='", keyword);
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '\'' || *p == '\\')
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\'');
+}
+
+/* Rebuilds @base (keywords or a URI) with dbname and user replaced where given. */
+char *
+sk_test_conninfo_with (const char *base,
+                       const char *dbname,
+                       const char *user)
+{
+  g_autoptr(GString) out = g_string_new (NULL);
+  PQconninfoOption *options;
+  char *errmsg = NULL;
+
+  options = PQconninfoParse (base, &errmsg);
+  if (options == NULL)
+    g_error ("bad SVOIKRUG_TEST_DATABASE_URL: %s", errmsg ? errmsg : "?");
+
+  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+    {
+      const char *value = o->val;
+
+      if (dbname != NULL && g_str_equal (o->keyword, "dbname"))
+        value = dbname;
+      else if (user != NULL && g_str_equal (o->keyword, "user"))
+        value = user;
+      if (value != NULL)
+        append_conninfo_value (out, o->keyword, value);
+    }
+  PQconninfoFree (options);
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static PGconn *
+connect_or_die (const char *conninfo)
+{
+  g_autoptr(GError) error = NULL;
+  PGconn *conn = sk_db_connect (conninfo, &error);
+
+  g_assert_no_error (error);
+  return conn;
+}
+
+static char *
+quote_ident (PGconn     *conn,
+             const char *name)
+{
+  char *quoted = PQescapeIdentifier (conn, name, strlen (name));
+  char *copy = g_strdup (quoted);
+
+  PQfreemem (quoted);
+  return copy;
+}
+
+static void
+exec_admin (PGconn     *admin,
+            const char *sql)
+{
+  sk_test_assert_ok (PQexec (admin, sql));
+}
+
+SkTestDb *
+sk_test_db_new_empty (const char *hint)
+{
+  g_autofree char *admin_info = NULL;
+  g_autofree char *create = NULL;
+  g_autofree char *quoted = NULL;
+  g_autoptr(PGconn) admin = NULL;
+  SkTestDb *db = g_new0 (SkTestDb, 1);
+  guint n = g_atomic_int_add (&db_counter, 1);
+  g_autoptr(GString) clean_hint = g_string_new (NULL);
+
+  for (const char *p = hint ? hint : "t"; *p && clean_hint->len < 24; p++)
+    g_string_append_c (clean_hint, g_ascii_isalnum (*p) ? g_ascii_tolower (*p) : '_');
+
+  db->dbname = g_strdup_printf ("skt_%s_%d_%u", clean_hint->str, (int) getpid (), n);
+  db->role_prefix = g_strdup_printf ("skt%dx%u_", (int) getpid (), n);
+
+  admin_info = sk_test_conninfo_with (sk_test_server_conninfo (), "postgres", NULL);
+  admin = connect_or_die (admin_info);
+  quoted = quote_ident (admin, db->dbname);
+  create = g_strdup_printf ("CREATE DATABASE %s", quoted);
+  exec_admin (admin, create);
+
+  db->conninfo = sk_test_conninfo_with (sk_test_server_conninfo (), db->dbname, NULL);
+  db->conn = connect_or_die (db->conninfo);
+  sk_test_assert_ok (PQexec (db->conn, "SET client_min_messages = warning"));
+  return db;
+}
+
+void
+sk_test_db_migrate (SkTestDb *db)
+{
+  g_autoptr(GError) error = NULL;
+  const char *dir = g_getenv ("SVOIKRUG_MIGRATIONS_DIR");
+
+  g_assert_nonnull (dir);
+  sk_test_assert_ok (PQexec (db->conn, "SELECT pg_advisory_lock(" TEST_LOCK_KEY ")"));
+  sk_db_migrate (db->conn, dir, NULL, &error);
+  sk_test_assert_ok (PQexec (db->conn, "SELECT pg_advisory_unlock(" TEST_LOCK_KEY ")"));
+  g_assert_no_error (error);
+}
+
+SkTestDb *
+sk_test_db_new (const char *hint)
+{
+  SkTestDb *db = sk_test_db_new_empty (hint);
+
+  sk_test_db_migrate (db);
+  return db;
+}
+
+void
+sk_test_db_free (SkTestDb *db)
+{
+  g_autofree char *admin_info = NULL;
+  g_autofree char *drop = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *pattern = NULL;
+  g_autoptr(PGconn) admin = NULL;
+  g_autoptr(PGresult) roles = NULL;
+
+  if (db == NULL)
+    return;
+
+  g_clear_pointer (&db->conn, PQfinish);
+
+  admin_info = sk_test_conninfo_with (sk_test_server_conninfo (), "postgres", NULL);
+  admin = connect_or_die (admin_info);
+  quoted = quote_ident (admin, db->dbname);
+  drop = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", quoted);
+  exec_admin (admin, drop);
+
+  pattern = g_strdup_printf ("%s%%", db->role_prefix);
+  roles = sk_test_exec (admin, "SELECT rolname FROM pg_roles WHERE rolname LIKE $1", pattern, NULL);
+  g_assert_cmpint (PQresultStatus (roles), ==, PGRES_TUPLES_OK);
+  for (int i = 0; i < PQntuples (roles); i++)
+    {
+      g_autofree char *role = quote_ident (admin, PQgetvalue (roles, i, 0));
+      g_autofree char *sql = g_strdup_printf ("DROP ROLE %s", role);
+
+      exec_admin (admin, sql);
+    }
+
+  g_free (db->dbname);
+  g_free (db->conninfo);
+  g_free (db->role_prefix);
+  g_free (db);
+}
+
+PGconn *
+sk_test_db_connect_as (SkTestDb   *db,
+                       const char *role)
+{
+  g_autofree char *conninfo = sk_test_conninfo_with (db->conninfo, NULL, role);
+
+  return connect_or_die (conninfo);
+}
+
+static PGresult *
+exec_valist (PGconn     *conn,
+             const char *sql,
+             va_list     args)
+{
+  g_autoptr(GPtrArray) params = g_ptr_array_new ();
+  const char *param;
+
+  while ((param = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (params, (gpointer) param);
+
+  return PQexecParams (conn, sql, params->len, NULL,
+                       (const char * const *) params->pdata, NULL, NULL, 0);
+}
+
+/* Text parameters $1… follow the statement, ended by NULL. */
+PGresult *
+sk_test_exec (PGconn     *conn,
+              const char *sql,
+              ...)
+{
+  PGresult *result;
+  va_list args;
+
+  va_start (args, sql);
+  result = exec_valist (conn, sql, args);
+  va_end (args);
+  return result;
+}
+
+/* The first column of the first row, or fails the test. */
+char *
+sk_test_query_value (PGconn     *conn,
+                     const char *sql,
+                     ...)
+{
+  g_autoptr(PGresult) result = NULL;
+  va_list args;
+
+  va_start (args, sql);
+  result = exec_valist (conn, sql, args);
+  va_end (args);
+
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (result));
+  g_assert_cmpint (PQntuples (result), >=, 1);
+  return PQgetisnull (result, 0, 0) ? NULL : g_strdup (PQgetvalue (result, 0, 0));
+}
+
+void
+sk_test_assert_result_ok (const char *file,
+                          int         line,
+                          PGresult   *result)
+{
+  ExecStatusType status = PQresultStatus (result);
+
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+    {
+      g_autofree char *message = g_strdup_printf ("%s:%d: expected success, got %s",
+                                                  file, line, PQresultErrorMessage (result));
+      PQclear (result);
+      g_assertion_message (G_LOG_DOMAIN, file, line, G_STRFUNC, message);
+      return;
+    }
+  PQclear (result);
+}
+
+void
+sk_test_assert_result_state (const char *file,
+                             int         line,
+                             PGresult   *result,
+                             const char *sqlstate)
+{
+  const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+
+  if (g_strcmp0 (state, sqlstate) != 0)
+    {
+      g_autofree char *message =
+        g_strdup_printf ("%s:%d: expected SQLSTATE %s, got %s (%s)", file, line, sqlstate,
+                         state ? state : "success", PQresultErrorMessage (result));
+      PQclear (result);
+      g_assertion_message (G_LOG_DOMAIN, file, line, G_STRFUNC, message);
+      return;
+    }
+  PQclear (result);
+}
