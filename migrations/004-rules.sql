@@ -58,13 +58,17 @@ BEGIN
       USING ERRCODE = 'check_violation';
   END IF;
   IF TG_OP = 'UPDATE' THEN
-    -- History is kept: only closing a rule (setting valid_to once) is an allowed change.
+    -- History is kept: the only change is ending a rule earlier, and never in the past
+    -- (what was in force stays what was in force).
     IF (NEW.key, NEW.business_id, NEW.value, NEW.valid_from, NEW.changed_by, NEW.changed_at,
         NEW.note) IS DISTINCT FROM
        (OLD.key, OLD.business_id, OLD.value, OLD.valid_from, OLD.changed_by, OLD.changed_at,
         OLD.note)
-       OR OLD.valid_to IS NOT NULL THEN
-      RAISE EXCEPTION 'rules are history: only an open rule''s valid_to may be set'
+       OR NEW.valid_to IS NULL
+       OR NEW.valid_to < now()
+       OR (OLD.valid_to IS NOT NULL AND (OLD.valid_to <= now() OR NEW.valid_to > OLD.valid_to))
+    THEN
+      RAISE EXCEPTION 'rules are history: a rule may only be ended earlier, from now on'
         USING ERRCODE = 'restrict_violation';
     END IF;
   END IF;
@@ -109,8 +113,11 @@ BEGIN
 END
 $$;
 
--- Changes a rule from @p_valid_from on (admins only), keeping the history. Returns the new
--- rule's id. A business-scoped rule that does not exist yet simply starts at @p_valid_from.
+-- Changes a rule from @p_valid_from (now or later) on, for admins only, keeping the history:
+-- the rule in force then ends at @p_valid_from, and the new one lasts until the next change
+-- already scheduled, if any. Returns the new rule's id. A business-scoped rule that does not
+-- exist yet simply starts at @p_valid_from. The past is never rewritten: purchases already
+-- computed with a value keep being explained by it.
 CREATE FUNCTION rule_set (p_key         text,
                           p_value       bigint,
                           p_business_id uuid DEFAULT NULL,
@@ -122,13 +129,24 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
 DECLARE
   new_id bigint;
+  next_from timestamptz;
 BEGIN
   IF NOT public.is_platform_admin() THEN
     RAISE EXCEPTION 'only platform admins change rules' USING ERRCODE = 'insufficient_privilege';
   END IF;
+  IF p_valid_from IS NULL OR p_valid_from < now() THEN
+    RAISE EXCEPTION 'a rule changes from now on, not in the past'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
 
-  -- Serialise changes of one key so that two admins cannot both close the same rule.
+  -- Serialise changes of one key so that two admins cannot both end the same rule.
   PERFORM pg_advisory_xact_lock(hashtextextended('rule:' || p_key, 0));
+
+  SELECT min(valid_from) INTO next_from
+    FROM public.rules
+   WHERE key = p_key
+     AND business_id IS NOT DISTINCT FROM p_business_id
+     AND valid_from > p_valid_from;
 
   UPDATE public.rules
      SET valid_to = p_valid_from
@@ -137,8 +155,8 @@ BEGIN
      AND valid_from < p_valid_from
      AND (valid_to IS NULL OR valid_to > p_valid_from);
 
-  INSERT INTO public.rules (key, business_id, value, valid_from, note)
-  VALUES (p_key, p_business_id, p_value, p_valid_from, coalesce(p_note, ''))
+  INSERT INTO public.rules (key, business_id, value, valid_from, valid_to, note)
+  VALUES (p_key, p_business_id, p_value, p_valid_from, next_from, coalesce(p_note, ''))
   RETURNING id INTO new_id;
 
   PERFORM public.audit_write('rule.set', 'rule', p_key, NULL,

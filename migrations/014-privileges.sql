@@ -26,6 +26,12 @@
 GRANT SELECT ON categories, tiers, badges, club_settings, rule_keys, rules
   TO platform_admin, business_manager, svoikrug_service;
 GRANT UPDATE (name_ru, name_en, sort_order) ON categories TO platform_admin;
+-- A partner's own rules (its multiplier, its negotiated commission) are its business alone.
+ALTER TABLE rules ENABLE ROW LEVEL SECURITY;
+CREATE POLICY rules_admin ON rules FOR SELECT TO platform_admin USING (true);
+CREATE POLICY rules_service ON rules FOR SELECT TO svoikrug_service USING (true);
+CREATE POLICY rules_business ON rules FOR SELECT TO business_manager
+  USING (business_id IS NULL OR business_id = (SELECT current_staff_business()));
 GRANT UPDATE (value, updated_at) ON club_settings TO platform_admin;
 
 -- Businesses: the partner list is known to everyone in the club.
