@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define SK_CONFIG_DEFAULT_ADDRESS  "127.0.0.1"
+#define SK_CONFIG_DEFAULT_PORT     8080
+#define SK_CONFIG_DEFAULT_TIMEZONE "Europe/Moscow"
+
+/* The service's configuration: defaults, then the key file, then the environment. Every
+ * field is valid once sk_config_load() returned it; strings are never NULL except the two
+ * database URLs, which only the commands that need a database require. */
+typedef struct
+{
+  char  *path;            /* the key file read, or NULL */
+  char  *database_url;
+  char  *analytics_url;
+  char  *listen_address;
+  guint  port;
+  char  *timezone;
+  char  *migrations_dir;
+} SkConfig;
+
+SkConfig   *sk_config_load              (const char  *explicit_path,
+                                         GError     **error);
+void        sk_config_free              (SkConfig    *self);
+gboolean    sk_config_require_database  (SkConfig    *self,
+                                         GError     **error);
+gboolean    sk_config_parse_port        (const char  *text,
+                                         gboolean     allow_zero,
+                                         guint       *port);
+const char *sk_config_default_path      (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkConfig, sk_config_free)
+
+G_END_DECLS
