@@ -332,6 +332,49 @@ test_ledger_never_negative (Fixture       *fixture,
   sk_test_assert_sqlstate (ledger (fixture, "gift", "-5"), "23514");
 }
 
+/* Two spends of the same bonuses at once: the second waits for the first, then finds the
+ * money gone. Without the balance row's lock both would succeed. */
+static void
+test_concurrent_spends (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(PGconn) other = sk_test_db_connect_as (fixture->db, PQuser (fixture->conn));
+  g_autofree char *after = NULL;
+  PGresult *result;
+  gboolean waited = FALSE;
+
+  sk_test_assert_ok (ledger (fixture, "gift", "50000"));
+
+  sk_test_assert_ok (PQexec (fixture->conn, "BEGIN"));
+  sk_test_assert_ok (ledger (fixture, "spent", "30000"));
+
+  g_assert_cmpint (PQsendQueryParams (other, "SELECT ledger_append ($1, 'spent', 30000)",
+                                      1, NULL, (const char *[]) { MEMBER }, NULL, NULL, 0),
+                   ==, 1);
+  /* The second spend is blocked on her balance row while the first is open. */
+  for (int i = 0; i < 20; i++)
+    {
+      g_usleep (G_USEC_PER_SEC / 100);
+      g_assert_cmpint (PQconsumeInput (other), ==, 1);
+      waited = PQisBusy (other);
+      if (!waited)
+        break;
+    }
+  g_assert_true (waited);
+
+  sk_test_assert_ok (PQexec (fixture->conn, "COMMIT"));
+
+  result = PQgetResult (other);
+  sk_test_assert_sqlstate (result, "23514");
+  while ((result = PQgetResult (other)) != NULL)
+    PQclear (result);
+
+  after = balance (fixture);
+  g_assert_cmpstr (after, ==, "0/20000/0");
+  g_assert_cmpint (query_int (fixture->conn,
+                              "SELECT count(*) FROM bonus_ledger WHERE kind = 'spent'"), ==, 1);
+}
+
 static void
 test_ledger_entry_shapes (Fixture       *fixture,
                           gconstpointer  data)
@@ -479,6 +522,7 @@ main (int   argc,
   ADD ("unmatched-keeps-phone-hash", test_unmatched_keeps_phone_hash);
   ADD ("future-purchase-rejected", test_future_purchase_rejected);
   ADD ("ledger-never-negative", test_ledger_never_negative);
+  ADD ("concurrent-spends", test_concurrent_spends);
   ADD ("ledger-entry-shapes", test_ledger_entry_shapes);
   ADD ("rules-keep-history", test_rules_keep_history);
   ADD ("votes-weighed-by-tier", test_votes_weighed_by_tier);
