@@ -100,13 +100,9 @@ exec_admin (PGconn     *admin,
   sk_test_assert_ok (PQexec (admin, sql));
 }
 
-SkTestDb *
-sk_test_db_new_empty (const char *hint)
+static SkTestDb *
+test_db_alloc (const char *hint)
 {
-  g_autofree char *admin_info = NULL;
-  g_autofree char *create = NULL;
-  g_autofree char *quoted = NULL;
-  g_autoptr(PGconn) admin = NULL;
   SkTestDb *db = g_new0 (SkTestDb, 1);
   guint n = g_atomic_int_add (&db_counter, 1);
   g_autoptr(GString) clean_hint = g_string_new (NULL);
@@ -116,6 +112,25 @@ sk_test_db_new_empty (const char *hint)
 
   db->dbname = g_strdup_printf ("skt_%s_%d_%u", clean_hint->str, (int) getpid (), n);
   db->role_prefix = g_strdup_printf ("skt%dx%u_", (int) getpid (), n);
+  return db;
+}
+
+static void
+test_db_open (SkTestDb *db)
+{
+  db->conninfo = sk_test_conninfo_with (sk_test_server_conninfo (), db->dbname, NULL);
+  db->conn = connect_or_die (db->conninfo);
+  sk_test_assert_ok (PQexec (db->conn, "SET client_min_messages = warning"));
+}
+
+SkTestDb *
+sk_test_db_new_empty (const char *hint)
+{
+  g_autofree char *admin_info = NULL;
+  g_autofree char *create = NULL;
+  g_autofree char *quoted = NULL;
+  g_autoptr(PGconn) admin = NULL;
+  SkTestDb *db = test_db_alloc (hint);
 
   admin_info = sk_test_conninfo_with (sk_test_server_conninfo (), "postgres", NULL);
   admin = connect_or_die (admin_info);
@@ -123,31 +138,123 @@ sk_test_db_new_empty (const char *hint)
   create = g_strdup_printf ("CREATE DATABASE %s", quoted);
   exec_admin (admin, create);
 
-  db->conninfo = sk_test_conninfo_with (sk_test_server_conninfo (), db->dbname, NULL);
-  db->conn = connect_or_die (db->conninfo);
-  sk_test_assert_ok (PQexec (db->conn, "SET client_min_messages = warning"));
+  test_db_open (db);
   return db;
 }
 
-void
-sk_test_db_migrate (SkTestDb *db)
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
 {
-  g_autoptr(GError) error = NULL;
+  return strcmp (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Names the migrated template after the migrations themselves, so an edit makes a new one. */
+static char *
+template_name (void)
+{
   const char *dir = g_getenv ("SVOIKRUG_MIGRATIONS_DIR");
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) gdir = NULL;
+  const char *name;
 
   g_assert_nonnull (dir);
-  sk_test_assert_ok (PQexec (db->conn, "SELECT pg_advisory_lock(" TEST_LOCK_KEY ")"));
-  sk_db_migrate (db->conn, dir, NULL, &error);
-  sk_test_assert_ok (PQexec (db->conn, "SELECT pg_advisory_unlock(" TEST_LOCK_KEY ")"));
+  gdir = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (gdir);
+  while ((name = g_dir_read_name (gdir)) != NULL)
+    if (g_str_has_suffix (name, ".sql"))
+      g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *path = g_build_filename (dir, names->pdata[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_checksum_update (checksum, (const guchar *) names->pdata[i], -1);
+      g_checksum_update (checksum, (const guchar *) contents, length);
+    }
+
+  return g_strdup_printf ("skt_template_%.16s", g_checksum_get_string (checksum));
+}
+
+/* Migrating takes seconds (a hundred partitions); copying a migrated template takes a blink. */
+static void
+ensure_template (PGconn     *admin,
+                 const char *name)
+{
+  g_autoptr(PGresult) found = NULL;
+  g_autoptr(PGresult) stale = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *quoted = quote_ident (admin, name);
+  g_autofree char *wip = NULL;
+  g_autofree char *quoted_wip = NULL;
+  g_autofree char *create = NULL;
+  g_autofree char *rename = NULL;
+  g_autofree char *conninfo = NULL;
+  g_autoptr(PGconn) conn = NULL;
+
+  found = sk_test_exec (admin, "SELECT 1 FROM pg_database WHERE datname = $1", name, NULL);
+  g_assert_cmpint (PQresultStatus (found), ==, PGRES_TUPLES_OK);
+  if (PQntuples (found) > 0)
+    return;
+
+  /* Templates of earlier migrations are of no more use. */
+  stale = sk_test_exec (admin,
+                        "SELECT datname FROM pg_database WHERE datname LIKE 'skt\\_template\\_%'",
+                        NULL);
+  for (int i = 0; i < PQntuples (stale); i++)
+    {
+      g_autofree char *old = quote_ident (admin, PQgetvalue (stale, i, 0));
+      g_autofree char *drop = g_strdup_printf ("DROP DATABASE IF EXISTS %s WITH (FORCE)", old);
+
+      exec_admin (admin, drop);
+    }
+
+  /* Built under a temporary name, so a crash halfway never leaves a half-migrated template. */
+  wip = g_strdup_printf ("%s_wip", name);
+  quoted_wip = quote_ident (admin, wip);
+  create = g_strdup_printf ("CREATE DATABASE %s", quoted_wip);
+  exec_admin (admin, create);
+
+  conninfo = sk_test_conninfo_with (sk_test_server_conninfo (), wip, NULL);
+  conn = connect_or_die (conninfo);
+  sk_test_assert_ok (PQexec (conn, "SET client_min_messages = warning"));
+  sk_db_migrate (conn, g_getenv ("SVOIKRUG_MIGRATIONS_DIR"), NULL, &error);
   g_assert_no_error (error);
+  g_clear_pointer (&conn, PQfinish);
+
+  rename = g_strdup_printf ("ALTER DATABASE %s RENAME TO %s", quoted_wip, quoted);
+  exec_admin (admin, rename);
 }
 
 SkTestDb *
 sk_test_db_new (const char *hint)
 {
-  SkTestDb *db = sk_test_db_new_empty (hint);
+  g_autofree char *admin_info = NULL;
+  g_autofree char *template = template_name ();
+  g_autofree char *quoted_template = NULL;
+  g_autofree char *quoted = NULL;
+  g_autofree char *create = NULL;
+  g_autoptr(PGconn) admin = NULL;
+  SkTestDb *db = test_db_alloc (hint);
 
-  sk_test_db_migrate (db);
+  admin_info = sk_test_conninfo_with (sk_test_server_conninfo (), "postgres", NULL);
+  admin = connect_or_die (admin_info);
+  sk_test_assert_ok (PQexec (admin, "SET client_min_messages = warning"));
+  sk_test_assert_ok (PQexec (admin, "SELECT pg_advisory_lock(" TEST_LOCK_KEY ")"));
+  ensure_template (admin, template);
+
+  quoted_template = quote_ident (admin, template);
+  quoted = quote_ident (admin, db->dbname);
+  create = g_strdup_printf ("CREATE DATABASE %s TEMPLATE %s", quoted, quoted_template);
+  exec_admin (admin, create);
+  sk_test_assert_ok (PQexec (admin, "SELECT pg_advisory_unlock(" TEST_LOCK_KEY ")"));
+
+  test_db_open (db);
   return db;
 }
 

@@ -25,7 +25,6 @@ char       *sk_test_conninfo_with   (const char *base,
 SkTestDb   *sk_test_db_new_empty    (const char *hint);
 SkTestDb   *sk_test_db_new          (const char *hint);
 void        sk_test_db_free         (SkTestDb   *db);
-void        sk_test_db_migrate      (SkTestDb   *db);
 PGconn     *sk_test_db_connect_as   (SkTestDb   *db,
                                      const char *role);
 
