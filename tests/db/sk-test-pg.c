@@ -3,6 +3,8 @@
 
 #include "sk-test-pg.h"
 
+#include <glib/gstdio.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -335,23 +337,94 @@ sk_test_exec (PGconn     *conn,
   return result;
 }
 
+static char *
+first_value (PGconn     *conn,
+             const char *sql,
+             va_list     args)
+{
+  g_autoptr(PGresult) result = exec_valist (conn, sql, args);
+
+  if (PQresultStatus (result) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQresultErrorMessage (result));
+  g_assert_cmpint (PQntuples (result), >=, 1);
+  return PQgetisnull (result, 0, 0) ? NULL : g_strdup (PQgetvalue (result, 0, 0));
+}
+
 /* The first column of the first row, or fails the test. */
 char *
 sk_test_query_value (PGconn     *conn,
                      const char *sql,
                      ...)
 {
-  g_autoptr(PGresult) result = NULL;
+  char *value;
   va_list args;
 
   va_start (args, sql);
-  result = exec_valist (conn, sql, args);
+  value = first_value (conn, sql, args);
+  va_end (args);
+  return value;
+}
+
+/* The same, as a number; NULL fails the test. */
+gint64
+sk_test_query_int (PGconn     *conn,
+                   const char *sql,
+                   ...)
+{
+  g_autofree char *value = NULL;
+  va_list args;
+
+  va_start (args, sql);
+  value = first_value (conn, sql, args);
   va_end (args);
 
-  if (PQresultStatus (result) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQresultErrorMessage (result));
-  g_assert_cmpint (PQntuples (result), >=, 1);
-  return PQgetisnull (result, 0, 0) ? NULL : g_strdup (PQgetvalue (result, 0, 0));
+  g_assert_nonnull (value);
+  return g_ascii_strtoll (value, NULL, 10);
+}
+
+/* A private copy of the migrations that a test may edit or extend. */
+char *
+sk_test_copy_migrations (void)
+{
+  const char *source = g_getenv ("SVOIKRUG_MIGRATIONS_DIR");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) gdir = NULL;
+  char *copy = g_dir_make_tmp ("sk-migrations-XXXXXX", &error);
+  const char *name;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (source);
+  gdir = g_dir_open (source, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (gdir)) != NULL)
+    {
+      g_autofree char *from = g_build_filename (source, name, NULL);
+      g_autofree char *to = g_build_filename (copy, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_file_get_contents (from, &contents, &length, &error);
+      g_assert_no_error (error);
+      g_file_set_contents (to, contents, length, &error);
+      g_assert_no_error (error);
+    }
+  return copy;
+}
+
+/* Removes a flat folder such as the one sk_test_copy_migrations() made. */
+void
+sk_test_remove_dir (const char *dir)
+{
+  g_autoptr(GDir) gdir = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (gdir != NULL && (name = g_dir_read_name (gdir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
 }
 
 void

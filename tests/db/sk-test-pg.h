@@ -34,6 +34,12 @@ PGresult   *sk_test_exec            (PGconn     *conn,
 char       *sk_test_query_value     (PGconn     *conn,
                                      const char *sql,
                                      ...) G_GNUC_NULL_TERMINATED;
+gint64      sk_test_query_int       (PGconn     *conn,
+                                     const char *sql,
+                                     ...) G_GNUC_NULL_TERMINATED;
+
+char       *sk_test_copy_migrations (void);
+void        sk_test_remove_dir      (const char *dir);
 
 void        sk_test_assert_result_ok     (const char *file,
                                           int         line,

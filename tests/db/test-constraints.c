@@ -41,16 +41,6 @@ fixture_teardown (Fixture       *fixture,
   g_clear_pointer (&fixture->db, sk_test_db_free);
 }
 
-static int
-query_int (PGconn     *conn,
-           const char *sql)
-{
-  g_autofree char *value = sk_test_query_value (conn, sql, NULL);
-
-  g_assert_nonnull (value);
-  return atoi (value);
-}
-
 /* record_purchase at the salon for MEMBER; returns the result for the caller to check. */
 static PGresult *
 record (Fixture    *fixture,
@@ -85,8 +75,8 @@ test_zero_amount_rejected (Fixture       *fixture,
 {
   sk_test_assert_sqlstate (record (fixture, "zero", "0", NULL), "23514");
   /* Nothing half-stored: not even the idempotency key. */
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchase_keys"), ==, 0);
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchases"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchase_keys", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchases", NULL), ==, 0);
 
   /* The table says so itself, not only the function. */
   sk_test_assert_sqlstate (sk_test_exec (fixture->conn,
@@ -108,7 +98,7 @@ test_refund_needs_original (Fixture       *fixture,
 
   /* A negative amount without an original is not a refund. */
   sk_test_assert_sqlstate (record (fixture, "r-0", "-1000", NULL), "23514");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchases"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchases", NULL), ==, 0);
 
   outcome = record_outcome (fixture, "sale-1", "500000", NULL);
   g_assert_cmpstr (outcome, ==, "recorded");
@@ -135,10 +125,10 @@ test_refund_needs_original (Fixture       *fixture,
   /* A refund of a refund makes no sense. */
   sk_test_assert_sqlstate (record (fixture, "r-4", "-1", "r-1"), "23514");
 
-  g_assert_cmpint (query_int (fixture->conn,
-                              "SELECT sum(amount) FROM purchases"), ==, 0);
-  g_assert_cmpint (query_int (fixture->conn,
-                              "SELECT spent_kopecks FROM business_customers"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn,
+                              "SELECT sum(amount) FROM purchases", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn,
+                              "SELECT spent_kopecks FROM business_customers", NULL), ==, 0);
 }
 
 static void
@@ -159,18 +149,18 @@ test_duplicate_key_stores_nothing (Fixture       *fixture,
   g_assert_cmpstr (PQgetvalue (second, 0, 0), ==, "duplicate");
   g_assert_cmpstr (PQgetvalue (second, 0, 1), ==, PQgetvalue (first, 0, 1));
 
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchases"), ==, 1);
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchase_keys"), ==, 1);
-  g_assert_cmpint (query_int (fixture->conn, "SELECT sum(amount) FROM purchases"), ==, 350000);
-  g_assert_cmpint (query_int (fixture->conn,
-                              "SELECT purchases_count FROM business_customers"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchases", NULL), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchase_keys", NULL), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT sum(amount) FROM purchases", NULL), ==, 350000);
+  g_assert_cmpint (sk_test_query_int (fixture->conn,
+                              "SELECT purchases_count FROM business_customers", NULL), ==, 1);
 
   /* The key is per business: the same external id elsewhere is another purchase. */
   other = sk_test_query_value (fixture->conn,
                                "SELECT outcome FROM record_purchase ('" CLINIC "', 'yc-1001',"
                                " 120000, now (), 'partner', p_member_id => '" MEMBER "')", NULL);
   g_assert_cmpstr (other, ==, "recorded");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchases"), ==, 2);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchases", NULL), ==, 2);
 
   /* The unique key holds even for a writer that skips the function. */
   sk_test_assert_sqlstate (sk_test_exec (fixture->conn,
@@ -187,7 +177,7 @@ test_unknown_category_rejected (Fixture       *fixture,
                                          "SELECT record_purchase ('" SALON "', 'cat-1', 100000,"
                                          " now (), 'manual', p_member_id => '" MEMBER "',"
                                          " p_category => 'jewellery')", NULL), "23503");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchase_keys"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchase_keys", NULL), ==, 0);
 
   /* A known one is fine, and a business cannot claim the anonymised category as its own. */
   sk_test_assert_ok (sk_test_exec (fixture->conn,
@@ -241,9 +231,9 @@ test_unmatched_keeps_phone_hash (Fixture       *fixture,
                                  "SELECT outcome FROM record_purchase ('" SALON "', 'u-2', 150000,"
                                  " now (), 'csv', " PHONE_HASH ("+79990000001") ")", NULL);
   g_assert_cmpstr (matched, ==, "recorded");
-  g_assert_cmpint (query_int (fixture->conn,
+  g_assert_cmpint (sk_test_query_int (fixture->conn,
                               "SELECT count(*) FROM purchases WHERE external_id = 'u-2'"
-                              " AND member_id = '" MEMBER "' AND customer_phone_hash IS NULL"),
+                              " AND member_id = '" MEMBER "' AND customer_phone_hash IS NULL", NULL),
                    ==, 1);
 
   /* Unmatched means no member, and a member means recorded. */
@@ -260,7 +250,7 @@ test_future_purchase_rejected (Fixture       *fixture,
                                          "SELECT record_purchase ('" SALON "', 'f-1', 100000,"
                                          " now () + interval '2 days', 'manual',"
                                          " p_member_id => '" MEMBER "')", NULL), "22023");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM purchases"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM purchases", NULL), ==, 0);
 }
 
 static PGresult *
@@ -292,14 +282,14 @@ test_ledger_never_negative (Fixture       *fixture,
 
   /* Nothing to spend yet. */
   sk_test_assert_sqlstate (ledger (fixture, "spent", "100"), "23514");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger", NULL), ==, 0);
 
   sk_test_assert_ok (ledger (fixture, "gift", "50000"));
   sk_test_assert_ok (ledger (fixture, "spent", "30000"));
   sk_test_assert_sqlstate (ledger (fixture, "spent", "30000"), "23514");
   after_spend = balance (fixture);
   g_assert_cmpstr (after_spend, ==, "0/20000/0");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger"), ==, 2);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger", NULL), ==, 2);
 
   /* Pending bonuses cannot be spent, and cannot be released beyond what is pending. */
   sk_test_assert_ok (ledger (fixture, "earned", "7000"));
@@ -371,8 +361,8 @@ test_concurrent_spends (Fixture       *fixture,
 
   after = balance (fixture);
   g_assert_cmpstr (after, ==, "0/20000/0");
-  g_assert_cmpint (query_int (fixture->conn,
-                              "SELECT count(*) FROM bonus_ledger WHERE kind = 'spent'"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->conn,
+                              "SELECT count(*) FROM bonus_ledger WHERE kind = 'spent'", NULL), ==, 1);
 }
 
 static void
@@ -400,7 +390,7 @@ test_ledger_entry_shapes (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     sk_test_assert_sqlstate (sk_test_exec (fixture->conn, bad[i], NULL), "23514");
-  g_assert_cmpint (query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->conn, "SELECT count(*) FROM bonus_ledger", NULL), ==, 0);
 }
 
 static void

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sk-migrate.h"
 #include "sk-test-pg.h"
@@ -16,48 +17,6 @@ count_migration_files (const char *dir)
     if (g_ascii_isdigit (name[0]) && g_str_has_suffix (name, ".sql"))
       n++;
   return n;
-}
-
-/* A private copy of the migrations that a test may edit. */
-static char *
-copy_migrations (void)
-{
-  const char *source = g_getenv ("SVOIKRUG_MIGRATIONS_DIR");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDir) gdir = NULL;
-  char *copy = g_dir_make_tmp ("sk-migrations-XXXXXX", &error);
-  const char *name;
-
-  g_assert_no_error (error);
-  gdir = g_dir_open (source, 0, &error);
-  g_assert_no_error (error);
-  while ((name = g_dir_read_name (gdir)) != NULL)
-    {
-      g_autofree char *from = g_build_filename (source, name, NULL);
-      g_autofree char *to = g_build_filename (copy, name, NULL);
-      g_autofree char *contents = NULL;
-      gsize length;
-
-      g_file_get_contents (from, &contents, &length, &error);
-      g_assert_no_error (error);
-      g_file_set_contents (to, contents, length, &error);
-      g_assert_no_error (error);
-    }
-  return copy;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr(GDir) gdir = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (gdir && (name = g_dir_read_name (gdir)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static void
@@ -94,7 +53,7 @@ static void
 test_migrate_edited_file_refused (void)
 {
   g_autoptr(SkTestDb) db = sk_test_db_new_empty ("edited");
-  g_autofree char *dir = copy_migrations ();
+  g_autofree char *dir = sk_test_copy_migrations ();
   g_autofree char *first_file = g_build_filename (dir, "001-roles.sql", NULL);
   g_autofree char *contents = NULL;
   g_autofree char *edited = NULL;
@@ -118,14 +77,14 @@ test_migrate_edited_file_refused (void)
   after = sk_test_query_value (db->conn, "SELECT string_agg(checksum, ',' ORDER BY name) "
                                          "FROM schema_migrations", NULL);
   g_assert_cmpstr (before, ==, after);
-  remove_dir (dir);
+  sk_test_remove_dir (dir);
 }
 
 static void
 test_migrate_failure_rolls_back (void)
 {
   g_autoptr(SkTestDb) db = sk_test_db_new ("rollback");
-  g_autofree char *dir = copy_migrations ();
+  g_autofree char *dir = sk_test_copy_migrations ();
   g_autofree char *bad = g_build_filename (dir, "999-broken.sql", NULL);
   g_autofree char *exists = NULL;
   g_autofree char *recorded = NULL;
@@ -144,7 +103,7 @@ test_migrate_failure_rolls_back (void)
   recorded = sk_test_query_value (db->conn, "SELECT count(*) FROM schema_migrations "
                                             "WHERE name = '999-broken.sql'", NULL);
   g_assert_cmpstr (recorded, ==, "0");
-  remove_dir (dir);
+  sk_test_remove_dir (dir);
 }
 
 int

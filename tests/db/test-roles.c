@@ -108,16 +108,6 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->service_login);
 }
 
-static int
-query_int (PGconn     *conn,
-           const char *sql)
-{
-  g_autofree char *value = sk_test_query_value (conn, sql, NULL);
-
-  g_assert_nonnull (value);
-  return atoi (value);
-}
-
 /* Every row of a one-column query, sorted and joined by ','. */
 static char *
 query_list (PGconn     *conn,
@@ -133,10 +123,10 @@ static void
 test_admin_sees_everything (Fixture       *fixture,
                             gconstpointer  data)
 {
-  g_assert_cmpint (query_int (fixture->admin, "SELECT count(*) FROM purchases"), ==, 3);
-  g_assert_cmpint (query_int (fixture->admin, "SELECT count(*) FROM members"), ==, 3);
-  g_assert_cmpint (query_int (fixture->admin, "SELECT count(*) FROM business_customers"), ==, 2);
-  g_assert_cmpint (query_int (fixture->admin, "SELECT count(*) FROM staff_accounts"), ==, 5);
+  g_assert_cmpint (sk_test_query_int (fixture->admin, "SELECT count(*) FROM purchases", NULL), ==, 3);
+  g_assert_cmpint (sk_test_query_int (fixture->admin, "SELECT count(*) FROM members", NULL), ==, 3);
+  g_assert_cmpint (sk_test_query_int (fixture->admin, "SELECT count(*) FROM business_customers", NULL), ==, 2);
+  g_assert_cmpint (sk_test_query_int (fixture->admin, "SELECT count(*) FROM staff_accounts", NULL), ==, 5);
   sk_test_assert_ok (sk_test_exec (fixture->admin, "SELECT * FROM bonus_ledger", NULL));
   sk_test_assert_ok (sk_test_exec (fixture->admin, "SELECT * FROM audit_log", NULL));
 }
@@ -150,7 +140,7 @@ test_manager_sees_own_business (Fixture       *fixture,
   g_autofree char *customers = NULL;
   g_autofree char *keys = NULL;
 
-  g_assert_cmpint (query_int (fixture->manager_a, "SELECT count(*) FROM purchases"), ==, 2);
+  g_assert_cmpint (sk_test_query_int (fixture->manager_a, "SELECT count(*) FROM purchases", NULL), ==, 2);
   businesses = query_list (fixture->manager_a, "SELECT DISTINCT business_id FROM purchases");
   g_assert_cmpstr (businesses, ==, BUSINESS_A);
   keys = query_list (fixture->manager_a, "SELECT external_id FROM purchase_keys");
@@ -163,11 +153,11 @@ test_manager_sees_own_business (Fixture       *fixture,
   g_assert_cmpstr (customers, ==, MEMBER_1);
 
   /* Asking for another business's rows by id finds nothing rather than leaking. */
-  g_assert_cmpint (query_int (fixture->manager_a,
-                              "SELECT count(*) FROM purchases WHERE business_id = '" BUSINESS_B "'"),
+  g_assert_cmpint (sk_test_query_int (fixture->manager_a,
+                              "SELECT count(*) FROM purchases WHERE business_id = '" BUSINESS_B "'", NULL),
                    ==, 0);
-  g_assert_cmpint (query_int (fixture->manager_a,
-                              "SELECT count(*) FROM members WHERE id = '" MEMBER_2 "'"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->manager_a,
+                              "SELECT count(*) FROM members WHERE id = '" MEMBER_2 "'", NULL), ==, 0);
 }
 
 static void
@@ -178,7 +168,7 @@ test_owner_sees_own_business (Fixture       *fixture,
   g_autofree char *members = NULL;
   g_autofree char *categories = NULL;
 
-  g_assert_cmpint (query_int (fixture->owner_b, "SELECT count(*) FROM purchases"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->owner_b, "SELECT count(*) FROM purchases", NULL), ==, 1);
   businesses = query_list (fixture->owner_b, "SELECT business_id FROM purchases");
   g_assert_cmpstr (businesses, ==, BUSINESS_B);
   members = query_list (fixture->owner_b, "SELECT id FROM members");
@@ -193,9 +183,9 @@ static void
 test_service_sees_everything (Fixture       *fixture,
                               gconstpointer  data)
 {
-  g_assert_cmpint (query_int (fixture->service, "SELECT count(*) FROM purchases"), ==, 3);
-  g_assert_cmpint (query_int (fixture->service, "SELECT count(*) FROM members"), ==, 3);
-  g_assert_cmpint (query_int (fixture->service, "SELECT count(*) FROM bonus_balances"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->service, "SELECT count(*) FROM purchases", NULL), ==, 3);
+  g_assert_cmpint (sk_test_query_int (fixture->service, "SELECT count(*) FROM members", NULL), ==, 3);
+  g_assert_cmpint (sk_test_query_int (fixture->service, "SELECT count(*) FROM bonus_balances", NULL), ==, 0);
 }
 
 static void
@@ -243,8 +233,8 @@ test_direct_writes_denied (Fixture       *fixture,
     for (guint j = 0; j < G_N_ELEMENTS (writes); j++)
       sk_test_assert_denied (sk_test_exec (everyone[i], writes[j], NULL));
 
-  g_assert_cmpint (query_int (fixture->db->conn, "SELECT count(*) FROM purchases"), ==, 3);
-  g_assert_cmpint (query_int (fixture->db->conn, "SELECT count(*) FROM bonus_ledger"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM purchases", NULL), ==, 3);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM bonus_ledger", NULL), ==, 0);
 }
 
 static PGresult *
@@ -294,9 +284,9 @@ test_record_purchase_own_business_only (Fixture       *fixture,
                        BUSINESS_B, fixture->service_login);
     g_assert_cmpstr (stored, ==, expected);
   }
-  g_assert_cmpint (query_int (fixture->db->conn,
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn,
                               "SELECT count(*) FROM purchase_keys"
-                              " WHERE external_id IN ('m-2', 'o-2')"), ==, 0);
+                              " WHERE external_id IN ('m-2', 'o-2')", NULL), ==, 0);
 }
 
 static void
@@ -314,7 +304,7 @@ test_personal_data_only_audited (Fixture       *fixture,
   sk_test_assert_denied (sk_test_exec (fixture->service,
                                        "SELECT count(*) FROM member_personal", NULL));
 
-  before = query_int (fixture->db->conn, "SELECT count(*) FROM audit_log");
+  before = sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM audit_log", NULL);
 
   result = sk_test_exec (fixture->manager_a,
                          "SELECT encode (ciphertext, 'hex'), encode (nonce, 'hex'), key_version"
@@ -326,7 +316,7 @@ test_personal_data_only_audited (Fixture       *fixture,
   g_assert_cmpstr (PQgetvalue (result, 0, 1), ==, "000102030405060708090a0b");
   g_assert_cmpstr (PQgetvalue (result, 0, 2), ==, "1");
 
-  g_assert_cmpint (query_int (fixture->db->conn, "SELECT count(*) FROM audit_log"), ==, before + 1);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM audit_log", NULL), ==, before + 1);
   audit = sk_test_query_value (fixture->db->conn,
                                "SELECT actor || '|' || actor_role || '|' || action || '|' ||"
                                "       target_type || '|' || target_id || '|' || purpose"
@@ -343,15 +333,15 @@ test_personal_data_only_audited (Fixture       *fixture,
   sk_test_assert_sqlstate (sk_test_exec (fixture->service,
                                          "SELECT * FROM member_personal_read ($1, '')",
                                          MEMBER_2, NULL), "22023");
-  g_assert_cmpint (query_int (fixture->db->conn, "SELECT count(*) FROM audit_log"), ==, before + 1);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM audit_log", NULL), ==, before + 1);
 
   /* The service reads anyone's, audited as the service. */
-  g_assert_cmpint (query_int (fixture->service,
+  g_assert_cmpint (sk_test_query_int (fixture->service,
                               "SELECT count(*) FROM member_personal_read ('" MEMBER_2 "',"
-                              " 'profile screen')"), ==, 1);
-  g_assert_cmpint (query_int (fixture->db->conn,
+                              " 'profile screen')", NULL), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn,
                               "SELECT count(*) FROM audit_log WHERE actor_role = 'svoikrug_service'"
-                              " AND action = 'personal_data.read'"), ==, 1);
+                              " AND action = 'personal_data.read'", NULL), ==, 1);
 
   /* The audit log is not for staff to read or write. */
   sk_test_assert_denied (sk_test_exec (fixture->manager_a, "SELECT * FROM audit_log", NULL));
@@ -390,10 +380,10 @@ test_ledger_append_only (Fixture       *fixture,
   for (guint j = 0; j < G_N_ELEMENTS (changes); j++)
     sk_test_assert_sqlstate (sk_test_exec (fixture->db->conn, changes[j], NULL), "23001");
 
-  g_assert_cmpint (query_int (fixture->db->conn, "SELECT count(*) FROM bonus_ledger"), ==, 1);
-  g_assert_cmpint (query_int (fixture->db->conn,
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn, "SELECT count(*) FROM bonus_ledger", NULL), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn,
                               "SELECT available FROM bonus_balances"
-                              " WHERE member_id = '" MEMBER_1 "'"), ==, 50000);
+                              " WHERE member_id = '" MEMBER_1 "'", NULL), ==, 50000);
 }
 
 static void
@@ -412,8 +402,8 @@ test_staff_accounts_by_admins_only (Fixture       *fixture,
   sk_test_assert_denied (sk_test_exec (fixture->service,
                                        "SELECT create_staff_account ($1, NULL, NULL,"
                                        " 'platform_admin')", sneaky, NULL));
-  g_assert_cmpint (query_int (fixture->db->conn,
-                              "SELECT count(*) FROM pg_roles WHERE rolname LIKE '%sneaky'"), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn,
+                              "SELECT count(*) FROM pg_roles WHERE rolname LIKE '%sneaky'", NULL), ==, 0);
 
   /* An admin login (not a superuser) makes a manager of A, who then sees A's purchases. */
   sk_test_assert_ok (sk_test_exec (fixture->admin,
@@ -430,7 +420,7 @@ test_staff_accounts_by_admins_only (Fixture       *fixture,
   g_assert_cmpstr (audit, ==, fixture->admin_login);
 
   new_conn = sk_test_db_connect_as (fixture->db, new_login);
-  g_assert_cmpint (query_int (new_conn, "SELECT count(*) FROM purchases"), ==, 2);
+  g_assert_cmpint (sk_test_query_int (new_conn, "SELECT count(*) FROM purchases", NULL), ==, 2);
 
   /* A manager belongs to a business; a role must be one of the four. */
   sk_test_assert_sqlstate (sk_test_exec (fixture->admin,
@@ -454,14 +444,14 @@ test_rules_changed_by_admins_only (Fixture       *fixture,
                                    "SELECT rule_set ('cashback.business_multiplier', 15000,"
                                    " $1)", BUSINESS_B, NULL));
 
-  g_assert_cmpint (query_int (fixture->owner_b,
+  g_assert_cmpint (sk_test_query_int (fixture->owner_b,
                               "SELECT rule_value ('cashback.business_multiplier', '"
-                              BUSINESS_B "')"), ==, 15000);
+                              BUSINESS_B "')", NULL), ==, 15000);
   /* A partner's own rule is hers: the other partner does not even see that it exists. */
-  g_assert_cmpint (query_int (fixture->owner_a,
-                              "SELECT count(*) FROM rules WHERE business_id IS NOT NULL"), ==, 0);
-  g_assert_cmpint (query_int (fixture->owner_b,
-                              "SELECT count(*) FROM rules WHERE business_id IS NOT NULL"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->owner_a,
+                              "SELECT count(*) FROM rules WHERE business_id IS NOT NULL", NULL), ==, 0);
+  g_assert_cmpint (sk_test_query_int (fixture->owner_b,
+                              "SELECT count(*) FROM rules WHERE business_id IS NOT NULL", NULL), ==, 1);
 }
 
 static void
@@ -487,8 +477,8 @@ test_owner_invites_own_customer (Fixture       *fixture,
   changed = sk_test_query_value (fixture->service,
                                  "SELECT member_set_tier ($1, 'insider')::text", MEMBER_1, NULL);
   g_assert_cmpstr (changed, ==, "false");
-  g_assert_cmpint (query_int (fixture->db->conn,
-                              "SELECT count(*) FROM members WHERE tier = 'inner_circle'"), ==, 1);
+  g_assert_cmpint (sk_test_query_int (fixture->db->conn,
+                              "SELECT count(*) FROM members WHERE tier = 'inner_circle'", NULL), ==, 1);
 }
 
 int
