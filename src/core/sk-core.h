@@ -17,3 +17,4 @@
 #include "sk-commission.h"
 #include "sk-purchase.h"
 #include "sk-medical.h"
+#include "sk-csv.h"
