@@ -77,7 +77,7 @@ seed_demo_run (const SkCommandContext  *context,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       N_("Random seed: the same seed gives the same data (default 1)"), "S" },
     { "until", 0, 0, G_OPTION_ARG_STRING, &until,
-      N_("Last day of the history (default today)"), N_("YYYY-MM-DD") },
+      N_("Last day of the history (default yesterday)"), N_("YYYY-MM-DD") },
     { "replace", 0, 0, G_OPTION_ARG_NONE, &replace,
       N_("Replace the data of an earlier seed-demo"), NULL },
     { NULL }
@@ -137,7 +137,11 @@ seed_demo_run (const SkCommandContext  *context,
   g_date_set_dmy (&today, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
                   g_date_time_get_year (now));
   if (!g_date_valid (&options.until))
-    options.until = today;
+    {
+      /* Yesterday: the whole of the last day is history, and the data stay the same all day. */
+      options.until = today;
+      g_date_subtract_days (&options.until, 1);
+    }
   else if (g_date_compare (&options.until, &today) > 0)
     {
       g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_USAGE,
