@@ -125,9 +125,11 @@ sk_csv_parser_new (GTimeZone    *tz,
                    const guint8 *key,
                    gsize         key_len)
 {
-  SkCsvParser *self = g_new0 (SkCsvParser, 1);
+  SkCsvParser *self;
 
   g_return_val_if_fail (key != NULL || key_len == 0, NULL);
+
+  self = g_new0 (SkCsvParser, 1);
 
   if (tz != NULL)
     self->tz = g_time_zone_ref (tz);
