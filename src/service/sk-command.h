@@ -37,6 +37,7 @@ struct _SkCommand
                                   GError                 **error);
 };
 
+extern const SkCommand sk_command_import_csv;
 extern const SkCommand sk_command_migrate;
 extern const SkCommand sk_command_seed_demo;
 extern const SkCommand sk_command_serve;

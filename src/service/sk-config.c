@@ -7,6 +7,7 @@
 #include "sk-service.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <gio/gio.h>
 
@@ -29,6 +30,7 @@ static const struct
   { "server",   "port" },
   { "club",     "timezone" },
   { "paths",    "migrations" },
+  { "security", "phone-hash-key-file" },
 };
 
 const char *
@@ -49,6 +51,10 @@ sk_config_free (SkConfig *self)
   g_free (self->listen_address);
   g_free (self->timezone);
   g_free (self->migrations_dir);
+  g_free (self->phone_hash_key_file);
+  if (self->phone_hash_key != NULL)
+    memset (self->phone_hash_key, 0, strlen (self->phone_hash_key));
+  g_free (self->phone_hash_key);
   g_free (self);
 }
 
@@ -215,7 +221,9 @@ load_file (SkConfig    *self,
          take_string (file, path, "server", "address", &self->listen_address, error) &&
          take_string (file, path, "server", "port", port_text, error) &&
          take_string (file, path, "club", "timezone", &self->timezone, error) &&
-         take_string (file, path, "paths", "migrations", &self->migrations_dir, error);
+         take_string (file, path, "paths", "migrations", &self->migrations_dir, error) &&
+         take_string (file, path, "security", "phone-hash-key-file", &self->phone_hash_key_file,
+                      error);
 }
 
 /**
@@ -225,7 +233,8 @@ load_file (SkConfig    *self,
  * Reads the configuration: built-in defaults, then the key file (@explicit_path, else
  * `SVOIKRUG_CONFIG`, else the default path, which may be missing), then the environment
  * (SVOIKRUG_DATABASE_URL, SVOIKRUG_ANALYTICS_DATABASE_URL, SVOIKRUG_LISTEN_ADDRESS,
- * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE), and validates the result.
+ * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE, SVOIKRUG_PHONE_HASH_KEY), and
+ * validates the result.
  *
  * Returns: (transfer full): the configuration, or %NULL with one readable line in @error
  *   (%SK_SERVICE_ERROR_CONFIG).
@@ -263,6 +272,7 @@ sk_config_load (const char  *explicit_path,
   take_env ("SVOIKRUG_DATABASE_URL", &self->database_url);
   take_env ("SVOIKRUG_ANALYTICS_DATABASE_URL", &self->analytics_url);
   take_env ("SVOIKRUG_MIGRATIONS_DIR", &self->migrations_dir);
+  take_env ("SVOIKRUG_PHONE_HASH_KEY", &self->phone_hash_key);
   if (g_getenv ("SVOIKRUG_PORT") != NULL && *g_getenv ("SVOIKRUG_PORT") != '\0')
     {
       port_from_env = TRUE;
@@ -333,4 +343,65 @@ sk_config_require_database (SkConfig  *self,
                _("no database URL: set [database] url in %s or SVOIKRUG_DATABASE_URL"),
                self->path ? self->path : SK_DEFAULT_CONFIG);
   return FALSE;
+}
+
+/* Shorter keys are guessable, and the phone hashes are only as private as the key. */
+#define PHONE_HASH_KEY_MIN 16
+
+/**
+ * sk_config_load_phone_hash_key:
+ *
+ * The key of the customers' phone hashes (sk_customer_hash()): SVOIKRUG_PHONE_HASH_KEY, else
+ * the contents of `[security] phone-hash-key-file` without trailing white space. It is kept
+ * outside the database; only the commands that hash phones need it.
+ *
+ * Returns: (transfer full): the key bytes, or %NULL with @error set (a configuration error)
+ */
+GBytes *
+sk_config_load_phone_hash_key (SkConfig  *self,
+                               GError   **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *where;
+  gsize len;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->phone_hash_key != NULL)
+    {
+      where = "SVOIKRUG_PHONE_HASH_KEY";
+      contents = g_strdup (self->phone_hash_key);
+    }
+  else if (self->phone_hash_key_file != NULL)
+    {
+      where = self->phone_hash_key_file;
+      if (!g_file_get_contents (self->phone_hash_key_file, &contents, NULL, &local_error))
+        {
+          g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                       _("cannot read the phone hash key: %s"), local_error->message);
+          return NULL;
+        }
+    }
+  else
+    {
+      g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                   _("no phone hash key: set [security] phone-hash-key-file in %s or "
+                     "SVOIKRUG_PHONE_HASH_KEY"),
+                   self->path ? self->path : SK_DEFAULT_CONFIG);
+      return NULL;
+    }
+
+  g_strchomp (contents);
+  len = strlen (contents);
+  if (len < PHONE_HASH_KEY_MIN)
+    {
+      memset (contents, 0, len);
+      g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                   _("%s: the phone hash key must be at least %d bytes long"),
+                   where, PHONE_HASH_KEY_MIN);
+      return NULL;
+    }
+
+  return g_bytes_new_take (g_steal_pointer (&contents), len);
 }

@@ -21,6 +21,8 @@ typedef struct
   guint  port;
   char  *timezone;
   char  *migrations_dir;
+  char  *phone_hash_key_file;   /* [security] phone-hash-key-file, or NULL */
+  char  *phone_hash_key;        /* SVOIKRUG_PHONE_HASH_KEY (wins over the file), or NULL */
 } SkConfig;
 
 SkConfig   *sk_config_load              (const char  *explicit_path,
@@ -32,6 +34,8 @@ gboolean    sk_config_parse_port        (const char  *text,
                                          gboolean     allow_zero,
                                          guint       *port);
 const char *sk_config_default_path      (void);
+GBytes     *sk_config_load_phone_hash_key (SkConfig  *self,
+                                           GError   **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkConfig, sk_config_free)
 
