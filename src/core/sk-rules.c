@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "sk-core"
 
+#include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -200,7 +201,7 @@ sk_rules_set (SkRules     *rules,
   if (value < keys[i].min || value > keys[i].max)
     {
       g_set_error (error, SK_CORE_ERROR, SK_CORE_ERROR_RULES,
-                   _("The rule “%s” must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT),
+                   _("The rule “%s” must be between %" PRId64 " and %" PRId64),
                    key, keys[i].min, keys[i].max);
       return FALSE;
     }
@@ -261,7 +262,7 @@ sk_rules_validate (const SkRules  *rules,
       if (v < keys[i].min || v > keys[i].max)
         {
           g_set_error (error, SK_CORE_ERROR, SK_CORE_ERROR_RULES,
-                       _("The rule “%s” must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT),
+                       _("The rule “%s” must be between %" PRId64 " and %" PRId64),
                        keys[i].key, keys[i].min, keys[i].max);
           return FALSE;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #define G_LOG_DOMAIN "sk-service"
 
+#include <inttypes.h>
 #include "config.h"
 
 #include <stdio.h>
@@ -42,8 +43,8 @@ progress_cb (const char *stage,
     return;
   progress->last_step = step;
 
-  fprintf (stderr, progress->tty ? "\r%s: %s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
-                                 : "%s: %s %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT "\n",
+  fprintf (stderr, progress->tty ? "\r%s: %s %" PRIu64 "/%" PRIu64
+                                 : "%s: %s %" PRIu64 "/%" PRIu64 "\n",
            "svoikrugd", stage, done, total);
   fflush (stderr);
 }
@@ -162,9 +163,9 @@ seed_demo_run (const SkCommandContext  *context,
     return FALSE;
 
   g_date_strftime (until_text, sizeof until_text, "%Y-%m-%d", &options.until);
-  g_print (_("seeded %" G_GUINT64_FORMAT " members, %" G_GUINT64_FORMAT " partners, %"
-             G_GUINT64_FORMAT " purchases, %" G_GUINT64_FORMAT " events, %" G_GUINT64_FORMAT
-             " proposals (seed %" G_GINT64_FORMAT ", %d months until %s)\n"),
+  g_print (_("seeded %" PRIu64 " members, %" PRIu64 " partners, %"
+             PRIu64 " purchases, %" PRIu64 " events, %" PRIu64
+             " proposals (seed %" PRId64 ", %d months until %s)\n"),
            counts.members, counts.businesses, counts.purchases, counts.events,
            counts.proposals, seed, months, until_text);
   return TRUE;

@@ -80,9 +80,10 @@ serve_run (const SkCommandContext  *context,
       return FALSE;
     }
 
-  /* Scripts and tests read the real port (when 0 was asked for) from this line. */
+  /* Scripts and tests read the real port (when 0 was asked for) from this line, so it is
+   * never translated. */
   uri = sk_server_dup_uri (server);
-  g_print (_("svoikrugd: listening on %s\n"), uri);
+  g_print ("svoikrugd: listening on %s\n", uri);
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);
