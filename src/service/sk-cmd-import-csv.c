@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,7 +59,7 @@ typedef struct
   guint       last_decile;
 } Import;
 
-/* Calls @row_cb on every row of the file. */
+/* Called on every row of the file. */
 typedef gboolean (*RowFunc) (Import    *import,
                              SkCsvRow  *row,
                              GError   **error);
@@ -162,8 +163,8 @@ show_progress (Import   *import,
       import->last_decile = decile;
     }
 
-  fprintf (stderr, _("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " rows\n"),
-           import->done, import->total);
+  fprintf (stderr, _("%" PRIu64 "/%" PRIu64 " rows\n"),
+           (uint64_t) import->done, (uint64_t) import->total);
 }
 
 static gboolean
@@ -379,9 +380,10 @@ import_csv_run (const SkCommandContext  *context,
         return FALSE;
     }
 
-  g_print (_("recorded %" G_GUINT64_FORMAT ", duplicates %" G_GUINT64_FORMAT
-             ", unmatched %" G_GUINT64_FORMAT ", bad rows %" G_GUINT64_FORMAT "\n"),
-           import.recorded, import.duplicates, import.unmatched, import.bad);
+  g_print (_("recorded %" PRIu64 ", duplicates %" PRIu64 ", unmatched %" PRIu64
+             ", bad rows %" PRIu64 "\n"),
+           (uint64_t) import.recorded, (uint64_t) import.duplicates,
+           (uint64_t) import.unmatched, (uint64_t) import.bad);
   fflush (stdout);
 
   if (import.bad > 0)
@@ -389,17 +391,17 @@ import_csv_run (const SkCommandContext  *context,
       if (all_or_nothing)
         g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_RUNTIME,
                      g_dngettext (GETTEXT_PACKAGE,
-                                  "%" G_GUINT64_FORMAT " bad row: nothing was recorded",
-                                  "%" G_GUINT64_FORMAT " bad rows: nothing was recorded",
+                                  "%" PRIu64 " bad row: nothing was recorded",
+                                  "%" PRIu64 " bad rows: nothing was recorded",
                                   import.bad),
-                     import.bad);
+                     (uint64_t) import.bad);
       else
         g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_RUNTIME,
                      g_dngettext (GETTEXT_PACKAGE,
-                                  "%" G_GUINT64_FORMAT " bad row: the good rows were recorded",
-                                  "%" G_GUINT64_FORMAT " bad rows: the good rows were recorded",
+                                  "%" PRIu64 " bad row: the good rows were recorded",
+                                  "%" PRIu64 " bad rows: the good rows were recorded",
                                   import.bad),
-                     import.bad);
+                     (uint64_t) import.bad);
       return FALSE;
     }
 
