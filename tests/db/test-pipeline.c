@@ -180,6 +180,25 @@ test_tier_exactly_at_threshold (Fixture       *fixture,
 }
 
 static void
+test_rule_in_force_at_purchase_time (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  g_autofree char *result = NULL;
+
+  /* The salon's multiplier became × 2 two days ago: one batch, a purchase on each side of
+   * the change (and of a later change back to × 1). */
+  run (fixture, "INSERT INTO rules (key, business_id, value, valid_from, valid_to) VALUES"
+                " ('cashback.business_multiplier', '" SALON "', 20000, now () - interval '2 days',"
+                "  now () - interval '2 hours')");
+  result = batch (fixture, "jsonb_build_array ("
+                  ROW (SALON, "rt-1", "100000", "3 days", ALICE) ","
+                  ROW (SALON, "rt-2", "100000", "1 day", BELLA) ","
+                  ROW (SALON, "rt-3", "100000", "1 hour", CARA) ")");
+  g_assert_cmpstr (result, ==, "1:recorded 7500 insider; 2:recorded 15000 insider;"
+                               " 3:recorded 7500 insider");
+}
+
+static void
 test_top_share (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -563,6 +582,7 @@ main (int   argc,
   ADD ("/pipeline/business-multiplier", test_business_multiplier);
   ADD ("/pipeline/cross-bonus-window", test_cross_bonus_window);
   ADD ("/pipeline/tier-exactly-at-threshold", test_tier_exactly_at_threshold);
+  ADD ("/pipeline/rule-in-force-at-purchase-time", test_rule_in_force_at_purchase_time);
   ADD ("/pipeline/top-share", test_top_share);
   ADD ("/pipeline/premium", test_premium);
   ADD ("/pipeline/invitation-never-lowered", test_invitation_never_lowered);
