@@ -18,6 +18,9 @@
 # define SK_MIGRATIONS_DIR "/usr/share/svoikrug/migrations"
 #endif
 
+/* The ledger's hold and expiry are counted in days: the jobs run at least daily. */
+#define JOBS_INTERVAL_MAX 1440
+
 /* Every key the file may hold: anything else is a typo and refused. */
 static const struct
 {
@@ -31,6 +34,7 @@ static const struct
   { "club",     "timezone" },
   { "paths",    "migrations" },
   { "security", "phone-hash-key-file" },
+  { "jobs",     "interval-minutes" },
 };
 
 const char *
@@ -193,6 +197,7 @@ load_file (SkConfig    *self,
            const char  *path,
            gboolean     must_exist,
            char       **port_text,
+           char       **interval_text,
            GError     **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
@@ -223,7 +228,8 @@ load_file (SkConfig    *self,
          take_string (file, path, "club", "timezone", &self->timezone, error) &&
          take_string (file, path, "paths", "migrations", &self->migrations_dir, error) &&
          take_string (file, path, "security", "phone-hash-key-file", &self->phone_hash_key_file,
-                      error);
+                      error) &&
+         take_string (file, path, "jobs", "interval-minutes", interval_text, error);
 }
 
 /**
@@ -233,8 +239,8 @@ load_file (SkConfig    *self,
  * Reads the configuration: built-in defaults, then the key file (@explicit_path, else
  * `SVOIKRUG_CONFIG`, else the default path, which may be missing), then the environment
  * (SVOIKRUG_DATABASE_URL, SVOIKRUG_ANALYTICS_DATABASE_URL, SVOIKRUG_LISTEN_ADDRESS,
- * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE, SVOIKRUG_PHONE_HASH_KEY), and
- * validates the result.
+ * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE, SVOIKRUG_PHONE_HASH_KEY,
+ * SVOIKRUG_JOBS_INTERVAL_MINUTES), and validates the result.
  *
  * Returns: (transfer full): the configuration, or %NULL with one readable line in @error
  *   (%SK_SERVICE_ERROR_CONFIG).
@@ -245,6 +251,7 @@ sk_config_load (const char  *explicit_path,
 {
   g_autoptr(SkConfig) self = g_new0 (SkConfig, 1);
   g_autofree char *port_text = NULL;
+  g_autofree char *interval_text = NULL;
   g_autoptr(GTimeZone) tz = NULL;
   g_autoptr(GInetAddress) address = NULL;
   const char *path = explicit_path;
@@ -252,11 +259,13 @@ sk_config_load (const char  *explicit_path,
   gboolean port_from_env = FALSE;
   gboolean tz_from_env = FALSE;
   gboolean address_from_env = FALSE;
+  gboolean interval_from_env = FALSE;
 
   self->listen_address = g_strdup (SK_CONFIG_DEFAULT_ADDRESS);
   self->port = SK_CONFIG_DEFAULT_PORT;
   self->timezone = g_strdup (SK_CONFIG_DEFAULT_TIMEZONE);
   self->migrations_dir = g_strdup (SK_MIGRATIONS_DIR);
+  self->jobs_interval_minutes = SK_CONFIG_DEFAULT_JOBS_INTERVAL;
 
   if (path == NULL)
     path = g_getenv ("SVOIKRUG_CONFIG");
@@ -266,7 +275,7 @@ sk_config_load (const char  *explicit_path,
       must_exist = FALSE;
     }
 
-  if (!load_file (self, path, must_exist, &port_text, error))
+  if (!load_file (self, path, must_exist, &port_text, &interval_text, error))
     return NULL;
 
   take_env ("SVOIKRUG_DATABASE_URL", &self->database_url);
@@ -289,6 +298,12 @@ sk_config_load (const char  *explicit_path,
       address_from_env = TRUE;
       take_env ("SVOIKRUG_LISTEN_ADDRESS", &self->listen_address);
     }
+  if (g_getenv ("SVOIKRUG_JOBS_INTERVAL_MINUTES") != NULL &&
+      *g_getenv ("SVOIKRUG_JOBS_INTERVAL_MINUTES") != '\0')
+    {
+      interval_from_env = TRUE;
+      take_env ("SVOIKRUG_JOBS_INTERVAL_MINUTES", &interval_text);
+    }
 
   if (port_text != NULL && !sk_config_parse_port (port_text, FALSE, &self->port))
     {
@@ -298,6 +313,24 @@ sk_config_load (const char  *explicit_path,
       g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
                    _("%s \"%s\" is not a number between 1 and 65535"), where, port_text);
       return NULL;
+    }
+
+  if (interval_text != NULL)
+    {
+      guint64 minutes;
+
+      if (!g_ascii_string_to_unsigned (interval_text, 10, 1, JOBS_INTERVAL_MAX, &minutes, NULL))
+        {
+          g_autofree char *where = describe_source (self->path, "jobs", "interval-minutes",
+                                                    "SVOIKRUG_JOBS_INTERVAL_MINUTES",
+                                                    interval_from_env);
+
+          g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                       _("%s \"%s\" is not a number of minutes between 1 and 1440"),
+                       where, interval_text);
+          return NULL;
+        }
+      self->jobs_interval_minutes = (guint) minutes;
     }
 
   address = g_inet_address_new_from_string (self->listen_address);

@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 #define SK_CONFIG_DEFAULT_ADDRESS  "127.0.0.1"
 #define SK_CONFIG_DEFAULT_PORT     8080
 #define SK_CONFIG_DEFAULT_TIMEZONE "Europe/Moscow"
+#define SK_CONFIG_DEFAULT_JOBS_INTERVAL 60
 
 /* The service's configuration: defaults, then the key file, then the environment. Every
  * field is valid once sk_config_load() returned it; strings are never NULL except the two
@@ -23,6 +24,7 @@ typedef struct
   char  *migrations_dir;
   char  *phone_hash_key_file;   /* [security] phone-hash-key-file, or NULL */
   char  *phone_hash_key;        /* SVOIKRUG_PHONE_HASH_KEY (wins over the file), or NULL */
+  guint  jobs_interval_minutes; /* [jobs] interval-minutes: 1 to 1440 */
 } SkConfig;
 
 SkConfig   *sk_config_load              (const char  *explicit_path,
