@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "sk-command.h"
+#include "sk-job-scheduler.h"
 #include "sk-server.h"
 #include "sk-service.h"
 
@@ -28,6 +29,7 @@ serve_run (const SkCommandContext  *context,
 {
   g_autoptr(SkConfig) config = NULL;
   g_autoptr(SkServer) server = NULL;
+  g_autoptr(SkJobScheduler) scheduler = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *address = NULL;
   g_autofree char *port_text = NULL;
@@ -86,6 +88,9 @@ serve_run (const SkCommandContext  *context,
   g_print ("svoikrugd: listening on %s\n", uri);
   fflush (stdout);
 
+  scheduler = sk_job_scheduler_new (config->database_url, config->jobs_interval_minutes);
+  sk_job_scheduler_start (scheduler);
+
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_cb, loop);
@@ -94,6 +99,7 @@ serve_run (const SkCommandContext  *context,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  sk_job_scheduler_stop (scheduler);
   sk_server_shutdown (server);
 
   g_print ("%s\n", _("svoikrugd: stopped"));
@@ -102,7 +108,7 @@ serve_run (const SkCommandContext  *context,
 
 const SkCommand sk_command_serve = {
   .name = "serve",
-  .summary = N_("Serve the HTTP API (for now GET /healthz)"),
+  .summary = N_("Serve the HTTP API (for now GET /healthz) and run the jobs on schedule"),
   .flags = SK_COMMAND_NEEDS_DATABASE,
   .run = serve_run,
 };
