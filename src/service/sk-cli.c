@@ -17,6 +17,7 @@ G_DEFINE_QUARK (sk-service-error-quark, sk_service_error)
 /* The dispatch table: a new subcommand is one more line here. */
 static const SkCommand * const commands[] = {
   &sk_command_import_csv,
+  &sk_command_jobs,
   &sk_command_migrate,
   &sk_command_seed_demo,
   &sk_command_serve,
