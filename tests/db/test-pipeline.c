@@ -413,6 +413,151 @@ test_coupon_once_before_expiry (Fixture       *fixture,
 }
 
 static void
+test_coupon_issue_activate_bonus (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *code = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *bellas = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *bal = NULL;
+
+  run (fixture, "UPDATE members SET tier = 'vip' WHERE id IN ('" ALICE "', '" BELLA "')");
+  g_assert_cmpint (qint (fixture, "SELECT coupon_issue ('" SALON "', 'bonus', 30000,"
+                                  " now () + interval '7 days', p_member_id => '" ALICE "')"),
+                   ==, 1);
+  /* A tier and above: Alice and Bella (VIP), not Cara (no tier yet). */
+  g_assert_cmpint (qint (fixture, "SELECT coupon_issue ('" MARKET "', 'discount', 100000,"
+                                  " now () + interval '7 days', p_min_tier => 'vip')"), ==, 2);
+  sk_test_assert_sqlstate (sk_test_exec (fixture->conn,
+    "SELECT coupon_issue ('" SALON "', 'gift', 0, now () + interval '1 day',"
+    " p_member_id => '" ALICE "', p_min_tier => 'vip')", NULL), "22023");
+  sk_test_assert_sqlstate (sk_test_exec (fixture->conn,
+    "SELECT coupon_issue ('" SALON "', 'gift', 0, now () - interval '1 day',"
+    " p_member_id => '" ALICE "')", NULL), "22023");
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM audit_log WHERE action = 'coupon.issue'"),
+                   ==, 2);
+
+  /* Not activated yet: refused. Activated: a six-letter code, the same one again. */
+  code = qstr (fixture, "SELECT code FROM coupons WHERE business_id = '" SALON "'");
+  sk_test_assert_sqlstate (with_coupon (fixture, "b-1", code, ALICE), "55000");
+  g_free (code);
+  code = qstr (fixture, "SELECT a.activation_code FROM coupons c,"
+                        " coupon_activate ('" ALICE "', c.id) a WHERE c.business_id = '" SALON "'");
+  g_assert_cmpint (strlen (code), ==, 6);
+  again = qstr (fixture, "SELECT a.activation_code FROM coupons c,"
+                         " coupon_activate ('" ALICE "', c.id) a WHERE c.business_id = '" SALON "'");
+  g_assert_cmpstr (again, ==, code);
+  /* Bella's coupon is not Alice's to activate. */
+  bellas = qstr (fixture, "SELECT id FROM coupons WHERE member_id = '" BELLA "'");
+  sk_test_assert_sqlstate (sk_test_exec (fixture->conn, "SELECT coupon_activate ($1, $2)",
+                                         ALICE, bellas, NULL), "23503");
+
+  /* Redeemed by the activation code: the bonus is hers at once, next to the cashback
+   * (VIP 7 % × 2 for a new category). */
+  sk_test_assert_ok (with_coupon (fixture, "b-2", code, ALICE));
+  rows = ledger_of (fixture, ALICE);
+  g_assert_cmpstr (rows, ==, "gift 0/30000/0 coupon; earned 14000/0/0 new_category");
+  bal = balance_of (fixture, ALICE);
+  g_assert_cmpstr (bal, ==, "14000/30000/0");
+  sk_test_assert_sqlstate (with_coupon (fixture, "b-3", code, ALICE), "55000");
+  sk_test_assert_sqlstate (sk_test_exec (fixture->conn,
+    "SELECT coupon_activate ('" ALICE "', id) FROM coupons WHERE business_id = '" SALON "'",
+    NULL), "55000");
+}
+
+typedef struct
+{
+  SkTestDb *db;
+  char     *user;
+  char     *code;
+  int       index;
+  char     *outcome;
+} Redeemer;
+
+static gpointer
+redeemer_thread (gpointer data)
+{
+  Redeemer *r = data;
+  g_autoptr(PGconn) conn = sk_test_db_connect_as (r->db, r->user);
+  g_autofree char *key = g_strdup_printf ("race-%d", r->index);
+  g_autoptr(PGresult) result = sk_test_exec (conn,
+    "SELECT outcome FROM record_purchase ('" SALON "', $1, 100000, now () - interval '1 minute',"
+    " 'manual', p_member_id => '" ALICE "', p_coupon_code => $2)", key, r->code, NULL);
+
+  r->outcome = g_strdup (PQresultStatus (result) == PGRES_TUPLES_OK
+                         ? PQgetvalue (result, 0, 0) : PQresultErrorField (result, PG_DIAG_SQLSTATE));
+  return NULL;
+}
+
+static void
+test_coupon_race (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  Redeemer redeemers[8];
+  GThread *threads[8];
+  int recorded = 0;
+
+  run (fixture,
+       "INSERT INTO coupons (business_id, member_id, type, value_kopecks, code, activation_code,"
+       "                     activated_at, activation_valid_until, expires_at) VALUES"
+       " ('" SALON "', '" ALICE "', 'bonus', 20000, 'RACE-0001', 'RACE01', now () - interval '1 day',"
+       "  now () + interval '1 day', now () + interval '1 day')");
+  for (int i = 0; i < 8; i++)
+    {
+      redeemers[i] = (Redeemer) { fixture->db, g_strdup (PQuser (fixture->conn)), "RACE-0001", i,
+                                  NULL };
+      threads[i] = g_thread_new ("redeemer", redeemer_thread, &redeemers[i]);
+    }
+  for (int i = 0; i < 8; i++)
+    {
+      g_thread_join (threads[i]);
+      if (g_strcmp0 (redeemers[i].outcome, "recorded") == 0)
+        recorded++;
+      else
+        g_assert_cmpstr (redeemers[i].outcome, ==, "55000");
+      g_free (redeemers[i].outcome);
+      g_free (redeemers[i].user);
+    }
+
+  /* Exactly one purchase used it, and the bonus was credited once. */
+  g_assert_cmpint (recorded, ==, 1);
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM bonus_ledger WHERE reason = 'coupon'"), ==, 1);
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM purchases WHERE coupon_id IS NOT NULL"), ==, 1);
+}
+
+static void
+test_party_goer (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  run (fixture, "UPDATE rules SET valid_to = now () WHERE key = 'badge.party_goer.events'"
+                " AND valid_to IS NULL AND business_id IS NULL;"
+                "INSERT INTO rules (key, value, valid_from) VALUES"
+                " ('badge.party_goer.events', 3, now ())");
+  run (fixture,
+       "INSERT INTO events (id, title, type, level, format, starts_at, capacity, status)"
+       " SELECT ('eeeeeeee-0000-4000-8000-00000000000' || i)::uuid, 'Вечер ' || i, 'party', 'open',"
+       "        'free', now () - make_interval (days => 10 * i), 50, 'completed'"
+       "   FROM generate_series (1, 3) i");
+  run (fixture, "INSERT INTO event_registrations (event_id, member_id, status, ticket_code)"
+                " SELECT id, '" ALICE "', 'confirmed', 'TICKET-' || substr (id::text, 30) FROM events");
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM member_badges"
+                                  " WHERE badge_code = 'party_goer'"), ==, 0);
+
+  /* Two of three attended: not yet; the third: the badge. */
+  run (fixture, "UPDATE event_registrations SET status = 'attended'"
+                " WHERE event_id IN ('eeeeeeee-0000-4000-8000-000000000001',"
+                "                    'eeeeeeee-0000-4000-8000-000000000002')");
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM member_badges"
+                                  " WHERE badge_code = 'party_goer'"), ==, 0);
+  run (fixture, "UPDATE event_registrations SET status = 'attended'"
+                " WHERE event_id = 'eeeeeeee-0000-4000-8000-000000000003'");
+  g_assert_cmpint (qint (fixture, "SELECT count(*) FROM member_badges"
+                                  " WHERE badge_code = 'party_goer' AND member_id = '" ALICE "'"),
+                   ==, 1);
+}
+
+static void
 test_referral_reward (Fixture       *fixture,
                       gconstpointer  data)
 {
@@ -590,6 +735,9 @@ main (int   argc,
   ADD ("/pipeline/batch-rejects-rows", test_batch_rejects_rows);
   ADD ("/pipeline/unmatched-then-registered", test_unmatched_then_registered);
   ADD ("/pipeline/coupon-once-before-expiry", test_coupon_once_before_expiry);
+  ADD ("/pipeline/coupon-issue-activate-bonus", test_coupon_issue_activate_bonus);
+  ADD ("/pipeline/coupon-race", test_coupon_race);
+  ADD ("/pipeline/party-goer", test_party_goer);
   ADD ("/pipeline/referral-reward", test_referral_reward);
   ADD ("/pipeline/core-agrees", test_core_agrees);
   ADD ("/pipeline/c-wrappers", test_c_wrappers);

@@ -1,6 +1,10 @@
 -- SPDX-License-Identifier: GPL-3.0-or-later
--- The pipeline at scale (same results as 015/016, which stay as applied). What grew with the
--- size of the club, or cost a trigger call per row:
+-- The pipeline, revised (015 and 016 stay as applied).
+-- Coupons: redeemed by their code or by the activation code the member was shown, only while
+-- that activation is valid, and exactly once even when two purchases race for one coupon (the
+-- coupon rows are locked before they are checked); a bonus coupon credits its value to her
+-- bonus balance, available at once.
+-- Scale: what grew with the size of the club, or cost a trigger call per row:
 -- * balances follow the ledger once per statement (a transition table), not once per row;
 -- * the outbox wakes its worker once per statement, not once per message;
 -- * debt repayment looks at the lots of the members in debt only, not at the whole ledger
@@ -226,7 +230,12 @@ BEGIN
     FROM pg_temp.sk_pipe o
    WHERE x.outcome IS NULL AND x.amount < 0 AND x.orig_ord = o.ord;
 
-  -- Coupons: by code, at this business, activated, not redeemed, before expiry, hers.
+  -- Coupons: by code, at this business, activated, not redeemed, before expiry, hers. Locked
+  -- first, so that a purchase racing this one for the same coupon sees it redeemed.
+  PERFORM 1 FROM public.coupons cp
+   WHERE cp.code IN (SELECT coupon_code FROM pg_temp.sk_pipe WHERE outcome IS NULL)
+      OR cp.activation_code IN (SELECT coupon_code FROM pg_temp.sk_pipe WHERE outcome IS NULL)
+   ORDER BY cp.id FOR UPDATE;
   UPDATE pg_temp.sk_pipe x
      SET coupon_id = c.id,
          outcome = CASE WHEN c.why IS NOT NULL THEN 'rejected' END,
@@ -242,11 +251,17 @@ BEGIN
                      THEN 'coupon already redeemed'
                    WHEN cp.expires_at IS NOT NULL AND s.occurred_at >= cp.expires_at THEN 'coupon expired'
                    WHEN cp.activated_at IS NULL THEN 'coupon not activated'
+                   WHEN s.coupon_code = cp.activation_code
+                        AND s.occurred_at >= cp.activation_valid_until THEN 'activation expired'
                    WHEN cp.member_id IS NOT NULL AND cp.member_id IS DISTINCT FROM s.member_id
                      THEN 'coupon issued to someone else'
                  END AS why
             FROM pg_temp.sk_pipe s
-            LEFT JOIN public.coupons cp ON cp.code = s.coupon_code
+            LEFT JOIN LATERAL (
+              SELECT * FROM public.coupons c1 WHERE c1.code = s.coupon_code
+              UNION ALL
+              SELECT * FROM public.coupons c2 WHERE c2.activation_code = s.coupon_code
+              LIMIT 1) cp ON true
            WHERE s.outcome IS NULL AND s.coupon_code IS NOT NULL) c
    WHERE x.ord = c.ord;
   -- A rejected original takes its batch refunds with it.
@@ -354,9 +369,21 @@ BEGIN
      WHERE round = rnd
      ORDER BY ord;
 
-    UPDATE public.coupons c SET redeemed_at = now(), redeemed_purchase_id = x.purchase_id
-      FROM pg_temp.sk_pipe x
-     WHERE x.round = rnd AND x.coupon_id = c.id;
+    WITH redeemed AS (
+      UPDATE public.coupons c SET redeemed_at = now(), redeemed_purchase_id = x.purchase_id
+        FROM pg_temp.sk_pipe x
+       WHERE x.round = rnd AND x.coupon_id = c.id
+      RETURNING c.type, c.value_kopecks, x.member_id, x.purchase_id, x.r
+    )
+    INSERT INTO public.bonus_ledger (member_id, kind, available_delta, purchase_id, expires_at,
+                                     reason)
+    SELECT member_id, 'gift', value_kopecks, purchase_id,
+           now() + make_interval(months => (r->>'bonus.expiry_months')::int), 'coupon'
+      FROM redeemed
+     WHERE type = 'bonus' AND value_kopecks > 0 AND member_id IS NOT NULL;
+    PERFORM public.ledger_repay_debt(array_agg(DISTINCT x.member_id))
+       FROM pg_temp.sk_pipe x JOIN public.coupons c ON c.id = x.coupon_id
+      WHERE x.round = rnd AND c.type = 'bonus' AND x.member_id IS NOT NULL;
 
     -- Where she bought last before this business, for "customer sources".
     INSERT INTO public.business_customers AS bc
