@@ -3,6 +3,9 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
+#include "sk-db.h"
 #include "sk-test-pg.h"
 #include "sk-test-service.h"
 
@@ -152,6 +155,43 @@ test_demo_deterministic (void)
   g_assert_cmpstr (dump_c, !=, dump_a);
 }
 
+/* A demo purchase entered again, as a partner's CSV with its external id: "duplicate". */
+static void
+test_demo_purchase_twice (void)
+{
+  g_autoptr(SkTestDb) db = sk_test_db_new ("svc_demo_twice");
+  g_autoptr(SkRun) run = seed (db, "7", FALSE);
+  g_autoptr(PGresult) pick = NULL;
+  g_autoptr(SkRun) again = NULL;
+  g_autofree char *url = g_strdup_printf ("SVOIKRUG_DATABASE_URL=%s", db->conninfo);
+  g_autofree char *csv_text = NULL;
+  g_autofree char *file = NULL;
+  const char *env[] = { url, "SVOIKRUG_PHONE_HASH_KEY=demo-twice-phone-hash-key", NULL };
+  int before;
+
+  g_assert_cmpint (run->status, ==, 0);
+  pick = sk_test_exec (db->conn,
+                       "SELECT business_id, external_id, amount / 100,"
+                       "       to_char (occurred_at, 'YYYY-MM-DD')"
+                       "  FROM purchases WHERE amount > 0 AND amount % 100 = 0"
+                       " ORDER BY id LIMIT 1", NULL);
+  g_assert_cmpint (PQntuples (pick), ==, 1);
+  before = count (db, "SELECT count(*) FROM purchases");
+
+  csv_text = g_strdup_printf ("date,customer_phone,amount,description,external_id\n"
+                              "%s,+79990000001,%s,again,%s\n",
+                              PQgetvalue (pick, 0, 3), PQgetvalue (pick, 0, 2),
+                              PQgetvalue (pick, 0, 1));
+  file = sk_test_write_file ("twice.csv", csv_text);
+  again = sk_test_run (env, "import-csv", "--business", PQgetvalue (pick, 0, 0), file, NULL);
+  g_unlink (file);
+
+  g_test_message ("%s%s", again->out, again->err);
+  g_assert_cmpint (again->status, ==, 0);
+  g_assert_cmpstr (again->out, ==, "recorded 0, duplicates 1, unmatched 0, bad rows 0\n");
+  g_assert_cmpint (count (db, "SELECT count(*) FROM purchases"), ==, before);
+}
+
 static void
 test_demo_refuses_real_data (void)
 {
@@ -175,6 +215,7 @@ main (int   argc,
 
   g_test_add_func ("/service/demo/shape", test_demo_shape);
   g_test_add_func ("/service/demo/deterministic", test_demo_deterministic);
+  g_test_add_func ("/service/demo/purchase-twice-is-duplicate", test_demo_purchase_twice);
   g_test_add_func ("/service/demo/refuses-real-data", test_demo_refuses_real_data);
 
   return g_test_run ();
