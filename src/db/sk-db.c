@@ -18,21 +18,44 @@ first_line (const char *message)
 }
 
 /**
- * sk_db_connect:
+ * sk_db_connect_for:
  * @conninfo: a libpq connection string or URI
+ * @application_name: (nullable): shown in pg_stat_activity unless the URL names one
+ * @connect_timeout: (nullable): seconds to wait for the server unless the URL says
  *
  * Returns: (transfer full): an open connection in UTF-8 with the club's time zone untouched,
  *   or %NULL with @error set to one readable line.
  */
 PGconn *
-sk_db_connect (const char  *conninfo,
-               GError     **error)
+sk_db_connect_for (const char  *conninfo,
+                   const char  *application_name,
+                   const char  *connect_timeout,
+                   GError     **error)
 {
+  /* The defaults come first so that the URL's own values, expanded from dbname, win. */
+  const char *keywords[4];
+  const char *values[4];
+  guint n = 0;
   g_autoptr(PGconn) conn = NULL;
 
   g_return_val_if_fail (conninfo != NULL, NULL);
 
-  conn = PQconnectdb (conninfo);
+  if (application_name != NULL)
+    {
+      keywords[n] = "fallback_application_name";
+      values[n++] = application_name;
+    }
+  if (connect_timeout != NULL)
+    {
+      keywords[n] = "connect_timeout";
+      values[n++] = connect_timeout;
+    }
+  keywords[n] = "dbname";
+  values[n++] = conninfo;
+  keywords[n] = NULL;
+  values[n] = NULL;
+
+  conn = PQconnectdbParams (keywords, values, TRUE);
   if (PQstatus (conn) != CONNECTION_OK)
     {
       g_autofree char *reason = first_line (PQerrorMessage (conn));
@@ -50,6 +73,19 @@ sk_db_connect (const char  *conninfo,
     }
 
   return g_steal_pointer (&conn);
+}
+
+/**
+ * sk_db_connect:
+ * @conninfo: a libpq connection string or URI
+ *
+ * Returns: (transfer full): as sk_db_connect_for() with libpq's defaults
+ */
+PGconn *
+sk_db_connect (const char  *conninfo,
+               GError     **error)
+{
+  return sk_db_connect_for (conninfo, NULL, NULL, error);
 }
 
 /**

@@ -21,6 +21,10 @@ GQuark    sk_db_error_quark   (void);
 
 PGconn   *sk_db_connect       (const char      *conninfo,
                                GError         **error);
+PGconn   *sk_db_connect_for   (const char      *conninfo,
+                               const char      *application_name,
+                               const char      *connect_timeout,
+                               GError         **error);
 gboolean  sk_db_result_ok     (PGresult        *result,
                                const char      *what,
                                GError         **error);

@@ -6,7 +6,6 @@
 #include "sk-job-scheduler.h"
 
 #include <inttypes.h>
-#include <string.h>
 #include <glib/gi18n.h>
 
 #include "sk-db.h"
@@ -37,38 +36,6 @@ struct _SkJobScheduler
 
 G_DEFINE_FINAL_TYPE (SkJobScheduler, sk_job_scheduler, G_TYPE_OBJECT)
 
-static PGconn *
-jobs_connect (const char  *conninfo,
-              GError     **error)
-{
-  /* The URL's own values, expanded from dbname, win over the ones before it. */
-  const char * const keywords[] = {
-    "connect_timeout", "fallback_application_name", "dbname", NULL
-  };
-  const char * const values[] = { JOBS_CONNECT_TIMEOUT, "svoikrugd-jobs", conninfo, NULL };
-  g_autoptr(PGconn) conn = PQconnectdbParams (keywords, values, TRUE);
-
-  if (PQstatus (conn) != CONNECTION_OK)
-    {
-      const char *message = PQerrorMessage (conn);
-      const char *end = message ? strchr (message, '\n') : NULL;
-      g_autofree char *reason = end ? g_strndup (message, end - message) : g_strdup (message);
-
-      g_set_error (error, SK_DB_ERROR, SK_DB_ERROR_CONNECT, "cannot connect to PostgreSQL: %s",
-                   reason != NULL && *reason != '\0' ? reason : "unknown error");
-      return NULL;
-    }
-
-  if (PQsetClientEncoding (conn, "UTF8") != 0)
-    {
-      g_set_error (error, SK_DB_ERROR, SK_DB_ERROR_CONNECT,
-                   "cannot switch the connection to UTF-8");
-      return NULL;
-    }
-
-  return g_steal_pointer (&conn);
-}
-
 /* Runs in the thread that cancels: PQcancel() is safe from any thread. */
 static void
 cancelled_cb (GCancellable *cancellable,
@@ -93,7 +60,7 @@ run_thread (GTask        *task,
   gulong cancelled_id = 0;
   gboolean ok;
 
-  conn = jobs_connect (conninfo, &error);
+  conn = sk_db_connect_for (conninfo, "svoikrugd-jobs", JOBS_CONNECT_TIMEOUT, &error);
   if (conn == NULL)
     {
       if (!g_task_return_error_if_cancelled (task))

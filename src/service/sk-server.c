@@ -79,29 +79,6 @@ set_error_response (SoupServerMessage *message,
   set_json_response (message, status, builder);
 }
 
-static PGconn *
-health_connect (const char  *conninfo,
-                GError     **error)
-{
-  /* connect_timeout comes first so that the URL's own value, expanded from dbname, wins. */
-  const char * const keywords[] = { "connect_timeout", "dbname", NULL };
-  const char * const values[] = { HEALTH_CONNECT_TIMEOUT, conninfo, NULL };
-  g_autoptr(PGconn) conn = PQconnectdbParams (keywords, values, TRUE);
-
-  if (PQstatus (conn) != CONNECTION_OK)
-    {
-      const char *message = PQerrorMessage (conn);
-      const char *end = message ? strchr (message, '\n') : NULL;
-      g_autofree char *reason = end ? g_strndup (message, end - message) : g_strdup (message);
-
-      g_set_error (error, SK_DB_ERROR, SK_DB_ERROR_CONNECT, "cannot connect to PostgreSQL: %s",
-                   reason != NULL && *reason != '\0' ? reason : "unknown error");
-      return NULL;
-    }
-
-  return g_steal_pointer (&conn);
-}
-
 static void
 health_thread (GTask        *task,
                gpointer      source_object,
@@ -113,7 +90,7 @@ health_thread (GTask        *task,
   g_autoptr(PGconn) conn = NULL;
   g_autoptr(PGresult) result = NULL;
 
-  conn = health_connect (conninfo, &error);
+  conn = sk_db_connect_for (conninfo, "svoikrugd-health", HEALTH_CONNECT_TIMEOUT, &error);
   if (conn == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
