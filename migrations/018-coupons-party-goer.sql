@@ -75,8 +75,8 @@ END
 $$;
 
 -- The member activates her coupon (through the service's member API): she gets a short code
--- to show at the business, valid until the coupon expires. Activating again returns the same
--- code.
+-- to show at the business, valid until the coupon expires (30 days for one that never does).
+-- Activating again returns the same code.
 CREATE FUNCTION coupon_activate (p_member_id uuid,
                                  p_coupon_id uuid,
                                  OUT activation_code text,
@@ -107,7 +107,7 @@ BEGIN
       BEGIN
         UPDATE public.coupons
            SET activation_code = public.coupon_random_code(6), activated_at = now(),
-               activation_valid_until = c.expires_at
+               activation_valid_until = coalesce(c.expires_at, now() + interval '30 days')
          WHERE id = p_coupon_id
         RETURNING * INTO c;
         EXIT;
