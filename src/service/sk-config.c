@@ -34,6 +34,7 @@ static const struct
   { "club",     "timezone" },
   { "paths",    "migrations" },
   { "security", "phone-hash-key-file" },
+  { "security", "master-key-file" },
   { "jobs",     "interval-minutes" },
 };
 
@@ -59,6 +60,10 @@ sk_config_free (SkConfig *self)
   if (self->phone_hash_key != NULL)
     memset (self->phone_hash_key, 0, strlen (self->phone_hash_key));
   g_free (self->phone_hash_key);
+  g_free (self->master_key_file);
+  if (self->master_key != NULL)
+    memset (self->master_key, 0, strlen (self->master_key));
+  g_free (self->master_key);
   g_free (self);
 }
 
@@ -229,6 +234,8 @@ load_file (SkConfig    *self,
          take_string (file, path, "paths", "migrations", &self->migrations_dir, error) &&
          take_string (file, path, "security", "phone-hash-key-file", &self->phone_hash_key_file,
                       error) &&
+         take_string (file, path, "security", "master-key-file", &self->master_key_file,
+                      error) &&
          take_string (file, path, "jobs", "interval-minutes", interval_text, error);
 }
 
@@ -240,7 +247,7 @@ load_file (SkConfig    *self,
  * `SVOIKRUG_CONFIG`, else the default path, which may be missing), then the environment
  * (SVOIKRUG_DATABASE_URL, SVOIKRUG_ANALYTICS_DATABASE_URL, SVOIKRUG_LISTEN_ADDRESS,
  * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE, SVOIKRUG_PHONE_HASH_KEY,
- * SVOIKRUG_JOBS_INTERVAL_MINUTES), and validates the result.
+ * SVOIKRUG_JOBS_INTERVAL_MINUTES, SVOIKRUG_MASTER_KEY), and validates the result.
  *
  * Returns: (transfer full): the configuration, or %NULL with one readable line in @error
  *   (%SK_SERVICE_ERROR_CONFIG).
@@ -282,6 +289,7 @@ sk_config_load (const char  *explicit_path,
   take_env ("SVOIKRUG_ANALYTICS_DATABASE_URL", &self->analytics_url);
   take_env ("SVOIKRUG_MIGRATIONS_DIR", &self->migrations_dir);
   take_env ("SVOIKRUG_PHONE_HASH_KEY", &self->phone_hash_key);
+  take_env ("SVOIKRUG_MASTER_KEY", &self->master_key);
   if (g_getenv ("SVOIKRUG_PORT") != NULL && *g_getenv ("SVOIKRUG_PORT") != '\0')
     {
       port_from_env = TRUE;
@@ -437,4 +445,62 @@ sk_config_load_phone_hash_key (SkConfig  *self,
     }
 
   return g_bytes_new_take (g_steal_pointer (&contents), len);
+}
+
+/**
+ * sk_config_load_master_key:
+ *
+ * The master key of the partners' stored credentials (src/db/sk-credentials.c):
+ * SVOIKRUG_MASTER_KEY, else the contents of `[security] master-key-file`; 32 bytes written
+ * as 64 hexadecimal digits or as 44 characters of base64, white space around it ignored.
+ * Like the phone hash key it stays outside the database; only the commands that read or
+ * write partner credentials need it.
+ *
+ * Returns: (transfer full): the key, or %NULL with @error set (a configuration error that
+ *   never repeats the key)
+ */
+SkMasterKey *
+sk_config_load_master_key (SkConfig  *self,
+                           GError   **error)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SkMasterKey *key;
+  const char *where;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->master_key != NULL)
+    {
+      where = "SVOIKRUG_MASTER_KEY";
+      contents = g_strdup (self->master_key);
+    }
+  else if (self->master_key_file != NULL)
+    {
+      where = self->master_key_file;
+      if (!g_file_get_contents (self->master_key_file, &contents, NULL, &local_error))
+        {
+          g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                       _("cannot read the master key: %s"), local_error->message);
+          return NULL;
+        }
+    }
+  else
+    {
+      g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                   _("no master key: set [security] master-key-file in %s or "
+                     "SVOIKRUG_MASTER_KEY"),
+                   self->path ? self->path : SK_DEFAULT_CONFIG);
+      return NULL;
+    }
+
+  key = sk_master_key_new_from_text (contents, &local_error);
+  memset (contents, 0, strlen (contents));
+  if (key == NULL)
+    {
+      g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                   "%s: %s", where, local_error->message);
+      return NULL;
+    }
+  return key;
 }

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "sk-credentials.h"
+
 G_BEGIN_DECLS
 
 #define SK_CONFIG_DEFAULT_ADDRESS  "127.0.0.1"
@@ -25,6 +27,8 @@ typedef struct
   char  *phone_hash_key_file;   /* [security] phone-hash-key-file, or NULL */
   char  *phone_hash_key;        /* SVOIKRUG_PHONE_HASH_KEY (wins over the file), or NULL */
   guint  jobs_interval_minutes; /* [jobs] interval-minutes: 1 to 1440 */
+  char  *master_key_file;       /* [security] master-key-file, or NULL */
+  char  *master_key;            /* SVOIKRUG_MASTER_KEY (wins over the file), or NULL */
 } SkConfig;
 
 SkConfig   *sk_config_load              (const char  *explicit_path,
@@ -38,6 +42,8 @@ gboolean    sk_config_parse_port        (const char  *text,
 const char *sk_config_default_path      (void);
 GBytes     *sk_config_load_phone_hash_key (SkConfig  *self,
                                            GError   **error);
+SkMasterKey *sk_config_load_master_key  (SkConfig    *self,
+                                         GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SkConfig, sk_config_free)
 
