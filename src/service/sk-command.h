@@ -40,6 +40,7 @@ struct _SkCommand
 extern const SkCommand sk_command_import_csv;
 extern const SkCommand sk_command_jobs;
 extern const SkCommand sk_command_migrate;
+extern const SkCommand sk_command_partner;
 extern const SkCommand sk_command_seed_demo;
 extern const SkCommand sk_command_serve;
 
