@@ -134,8 +134,10 @@ sk_purchase_validate (const SkPurchase  *purchase,
     return invalid (error, _("The customer phone is not normalised"));
   if (purchase->customer_hash != NULL && !is_hex64 (purchase->customer_hash))
     return invalid (error, _("The customer hash is not a SHA-256 hex digest"));
+  /* A partner's completed sale without a usable phone is still a sale for the partner's
+   * figures (kept unmatched); an upload, a till or a scan must say who bought. */
   if (purchase->phone_e164 == NULL && purchase->customer_hash == NULL &&
-      purchase->member_id == NULL)
+      purchase->member_id == NULL && purchase->source != SK_PURCHASE_SOURCE_PARTNER)
     return invalid (error, _("The purchase has no customer"));
   if (sk_category_is_medical (purchase->category) && purchase->phone_e164 != NULL)
     return invalid (error, _("A medical purchase carries only a hashed customer id"));

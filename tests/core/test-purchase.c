@@ -51,7 +51,8 @@ static void m_zero (SkPurchase *p) { p->amount = 0; }
 static void m_refund_orphan (SkPurchase *p) { p->amount = -100; }
 static void m_refund (SkPurchase *p) { p->amount = -100; p->original_external_id = g_strdup ("yclients-1000"); }
 static void m_raw_phone (SkPurchase *p) { g_free (p->phone_e164); p->phone_e164 = g_strdup ("8 999 123-45-67"); }
-static void m_no_customer (SkPurchase *p) { g_clear_pointer (&p->phone_e164, g_free); }
+static void m_no_customer (SkPurchase *p) { g_clear_pointer (&p->phone_e164, g_free); p->source = SK_PURCHASE_SOURCE_CSV; }
+static void m_partner_no_phone (SkPurchase *p) { g_clear_pointer (&p->phone_e164, g_free); }
 static void m_member (SkPurchase *p) { g_clear_pointer (&p->phone_e164, g_free); p->member_id = g_strdup ("m-1"); }
 static void m_medical_phone (SkPurchase *p) { p->category = SK_CATEGORY_DENTISTRY; }
 static void m_medical_hash (SkPurchase *p)
@@ -79,7 +80,8 @@ static const struct
   { "refund without origin", m_refund_orphan,   FALSE },
   { "refund",                m_refund,          TRUE },
   { "raw phone",             m_raw_phone,       FALSE },
-  { "no customer",           m_no_customer,     FALSE },
+  { "upload without customer", m_no_customer,    FALSE },
+  { "partner sale, no phone", m_partner_no_phone, TRUE },
   { "member id only",        m_member,          TRUE },
   { "medical with phone",    m_medical_phone,   FALSE },
   { "medical with hash",     m_medical_hash,    TRUE },
