@@ -9,6 +9,9 @@
 #include "sk-csv.h"
 #include "sk-purchase.h"
 
+/* The longest header line accepted, in bytes. */
+#define HEADER_MAX (64 * 1024)
+
 /*
  * A purchase upload: a header line naming the columns, then one purchase per row.
  *
@@ -727,6 +730,9 @@ sk_csv_parser_feed (SkCsvParser  *self,
   g_return_val_if_fail (!self->finished && !self->failed, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (len == 0)
+    return TRUE;
+
   if (self->delimiter != '\0')
     {
       if (!scan (self, data, len, error))
@@ -756,7 +762,19 @@ sk_csv_parser_feed (SkCsvParser  *self,
     }
 
   if (!detect_delimiter (self, FALSE))
-    return TRUE;
+    {
+      /* A header is a line of a few names; without this bound a file with no line break
+       * would be rescanned on every feed while it grew in memory. */
+      if (self->pending->len > HEADER_MAX)
+        {
+          g_set_error (error, SK_CORE_ERROR, SK_CORE_ERROR_INVALID,
+                       _("The first line is not a header: it is longer than %d KiB"),
+                       HEADER_MAX / 1024);
+          self->failed = TRUE;
+          return FALSE;
+        }
+      return TRUE;
+    }
 
   {
     g_autoptr(GByteArray) pending = g_steal_pointer (&self->pending);

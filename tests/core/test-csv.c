@@ -277,6 +277,30 @@ test_values (void)
   g_assert_error (error, SK_CORE_ERROR, SK_CORE_ERROR_INVALID);
 }
 
+/* A file without a line break is not read into memory without end, whole or in pieces;
+ * an empty piece changes nothing. */
+static void
+test_header_too_long (void)
+{
+  g_autofree char *line = g_strnfill (70 * 1024, 'a');
+  g_autoptr(GError) whole = NULL;
+  g_autoptr(GError) pieces = NULL;
+  g_autoptr(GPtrArray) none = NULL;
+  g_autoptr(GPtrArray) none_either = NULL;
+  g_autoptr(SkCsvParser) parser = sk_csv_parser_new (NULL, NULL, 0);
+  g_autoptr(GError) error = NULL;
+
+  none = parse_chunked (line, strlen (line), G_MAXSIZE, NULL, NULL, &whole);
+  g_assert_null (none);
+  g_assert_error (whole, SK_CORE_ERROR, SK_CORE_ERROR_INVALID);
+  none_either = parse_chunked (line, strlen (line), 4096, NULL, NULL, &pieces);
+  g_assert_null (none_either);
+  g_assert_cmpstr (pieces->message, ==, whole->message);
+
+  g_assert_true (sk_csv_parser_feed (parser, NULL, 0, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_time_zone (void)
 {
@@ -450,6 +474,7 @@ main (int   argc,
       g_test_add_data_func (path, GUINT_TO_POINTER (i), test_header);
     }
   g_test_add_func ("/core/csv/values", test_values);
+  g_test_add_func ("/core/csv/header-too-long", test_header_too_long);
   g_test_add_func ("/core/csv/time-zone", test_time_zone);
   g_test_add_func ("/core/csv/stable-keys", test_stable_keys);
   g_test_add_func ("/core/csv/fixture", test_fixture);
