@@ -8,6 +8,7 @@
 #include "sk-service.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "sk-db.h"
@@ -294,6 +295,67 @@ sk_command_parse_options (const SkCommandContext  *context,
     }
 
   return TRUE;
+}
+
+/* "2026-01-15": midnight of that day in the club's time zone. */
+static GDateTime *
+parse_day (const char *text,
+           GTimeZone  *tz)
+{
+  g_auto(GStrv) parts = NULL;
+  guint64 y, m, d;
+
+  if (strlen (text) != strlen ("YYYY-MM-DD") || text[4] != '-' || text[7] != '-')
+    return NULL;
+
+  parts = g_strsplit (text, "-", -1);
+  if (g_strv_length (parts) != 3 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 1, 9999, &y, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 1, 12, &m, NULL) ||
+      !g_ascii_string_to_unsigned (parts[2], 10, 1, 31, &d, NULL) ||
+      !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+    return NULL;
+
+  return g_date_time_new (tz, (int) y, (int) m, (int) d, 0, 0, 0);
+}
+
+/**
+ * sk_command_parse_time:
+ * @text: what the user typed
+ * @tz: the zone of a time without an offset (the club's)
+ *
+ * ISO 8601: a day (its midnight), or a day and a time with or without seconds and offset.
+ * `jobs run-once --now` and `sync --since` read their times with it.
+ *
+ * Returns: (transfer full) (nullable): the time, or %NULL when @text is not one
+ */
+GDateTime *
+sk_command_parse_time (const char *text,
+           GTimeZone  *tz)
+{
+  g_autoptr(GRegex) minutes_only = NULL;
+  g_autofree char *with_seconds = NULL;
+  GDateTime *now;
+
+  now = parse_day (text, tz);
+  if (now != NULL)
+    return now;
+
+  now = g_date_time_new_from_iso8601 (text, tz);
+  if (now != NULL)
+    return now;
+
+  /* GLib wants the seconds; ISO 8601 lets "T03:00" leave them out. */
+  minutes_only = g_regex_new ("^([0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2})"
+                              "($|[Zz+-])",
+                              G_REGEX_DEFAULT, G_REGEX_MATCH_DEFAULT, NULL);
+  g_assert (minutes_only != NULL);
+  with_seconds = g_regex_replace (minutes_only, text, -1, 0, "\\1:00\\2",
+                                  G_REGEX_MATCH_DEFAULT, NULL);
+  if (with_seconds == NULL || g_str_equal (with_seconds, text))
+    return NULL;
+
+  return g_date_time_new_from_iso8601 (with_seconds, tz);
 }
 
 /**

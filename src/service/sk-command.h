@@ -51,5 +51,7 @@ gboolean  sk_command_parse_options (const SkCommandContext  *context,
                                     GError                 **error);
 SkConfig *sk_command_load_config   (const SkCommandContext  *context,
                                     GError                 **error);
+GDateTime *sk_command_parse_time   (const char              *text,
+                                    GTimeZone               *tz);
 
 G_END_DECLS
