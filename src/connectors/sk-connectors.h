@@ -7,5 +7,6 @@
 #include "sk-connector-error.h"
 #include "sk-connector-json.h"
 #include "sk-connector-page.h"
+#include "sk-onec.h"
 #include "sk-partner-client.h"
 #include "sk-yclients.h"
