@@ -7,6 +7,7 @@
 #include "sk-bitrix24.h"
 #include "sk-connector-error.h"
 #include "sk-connector.h"
+#include "sk-iiko.h"
 #include "sk-onec.h"
 #include "sk-yclients.h"
 
@@ -19,7 +20,7 @@ sk_connector_default_init (SkConnectorInterface *iface)
 
 /**
  * sk_connector_new:
- * @system: "yclients", "amocrm", "bitrix24" or "onec"
+ * @system: "yclients", "amocrm", "bitrix24", "onec" or "iiko"
  * @settings: (element-type utf8 utf8): the partner's settings and credentials
  * @error: return location for a #GError (%SK_CONNECTOR_ERROR_SETTINGS)
  *
@@ -45,6 +46,8 @@ sk_connector_new (const char  *system,
     return sk_bitrix24_connector_new (settings, error);
   if (g_str_equal (system, "onec"))
     return sk_onec_connector_new (settings, error);
+  if (g_str_equal (system, "iiko"))
+    return sk_iiko_connector_new (settings, error);
 
   g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
                _("There is no connector for the system “%s”"), system);

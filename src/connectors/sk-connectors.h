@@ -7,6 +7,7 @@
 #include "sk-connector-error.h"
 #include "sk-connector-json.h"
 #include "sk-connector-page.h"
+#include "sk-iiko.h"
 #include "sk-onec.h"
 #include "sk-partner-client.h"
 #include "sk-yclients.h"
