@@ -9,6 +9,7 @@
 #include "sk-connector.h"
 #include "sk-iiko.h"
 #include "sk-onec.h"
+#include "sk-renovatio.h"
 #include "sk-yclients.h"
 
 G_DEFINE_INTERFACE (SkConnector, sk_connector, G_TYPE_OBJECT)
@@ -20,7 +21,7 @@ sk_connector_default_init (SkConnectorInterface *iface)
 
 /**
  * sk_connector_new:
- * @system: "yclients", "amocrm", "bitrix24", "onec" or "iiko"
+ * @system: "yclients", "amocrm", "bitrix24", "onec", "iiko" or "renovatio"
  * @settings: (element-type utf8 utf8): the partner's settings and credentials
  * @error: return location for a #GError (%SK_CONNECTOR_ERROR_SETTINGS)
  *
@@ -48,6 +49,8 @@ sk_connector_new (const char  *system,
     return sk_onec_connector_new (settings, error);
   if (g_str_equal (system, "iiko"))
     return sk_iiko_connector_new (settings, error);
+  if (g_str_equal (system, "renovatio"))
+    return sk_renovatio_connector_new (settings, error);
 
   g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
                _("There is no connector for the system “%s”"), system);

@@ -10,4 +10,5 @@
 #include "sk-iiko.h"
 #include "sk-onec.h"
 #include "sk-partner-client.h"
+#include "sk-renovatio.h"
 #include "sk-yclients.h"
