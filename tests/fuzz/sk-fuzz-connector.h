@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "sk-connectors.h"
+#include "sk-core.h"
+#include "sk-fuzz.h"
+
+G_BEGIN_DECLS
+
+/*
+ * What the connector targets share: the page contexts a target parses with, and the checks
+ * that hold for whatever a page parser returns, whatever the bytes were.
+ */
+
+/**
+ * SkFuzzSystem:
+ * @code: the first part of every external id ("yclients")
+ * @contacts: purchases name the contact whose phone is fetched later (amoCRM, Bitrix24);
+ *   otherwise every contact id is ""
+ * @medical: a medical partner: no phone ever, category medical_service
+ * @window: the parser drops sales outside the context's window (amoCRM)
+ */
+typedef struct
+{
+  const char *code;
+  gboolean    contacts;
+  gboolean    medical;
+  gboolean    window;
+} SkFuzzSystem;
+
+/* One of a few contexts, picked by the input's length: accounts of every kind (one so long
+ * that no external id fits), with and without a zone, a window and a page size. */
+const SkPageContext *sk_fuzz_page_context        (size_t                 size);
+
+/* Checks a page parser's result: @page or @error, never both. Frees nothing. */
+void                 sk_fuzz_check_page          (const SkFuzzSystem    *system,
+                                                  const SkPageContext   *ctx,
+                                                  SkConnectorPage       *page,
+                                                  GError                *error);
+
+/* Checks a contacts parser's result (contact id to phone) and its next page. Frees nothing. */
+void                 sk_fuzz_check_phones        (GHashTable            *phones,
+                                                  char                  *next,
+                                                  GError                *error);
+
+/* Checks one purchase of @system read with @ctx. */
+void                 sk_fuzz_check_purchase      (const SkFuzzSystem    *system,
+                                                  const SkPageContext   *ctx,
+                                                  const SkPurchase      *p);
+
+/* Gives the page's purchases the phones of @phones (when not %NULL), checks them again, then
+ * moves them into a batch, checking its counts, and frees the batch: @page is left empty. */
+void                 sk_fuzz_check_resolved      (const SkFuzzSystem    *system,
+                                                  const SkPageContext   *ctx,
+                                                  SkConnectorPage       *page,
+                                                  GHashTable            *phones);
+
+/* Whether json-glib reads @data as at most one value. It reads "[1] [2]" or "1{}" as several
+ * and keeps only the last, leaking the others: see sk-fuzz-connector.c. */
+gboolean             sk_fuzz_json_is_one_value   (const uint8_t         *data,
+                                                  size_t                 size);
+
+/* A contact id as sk_connector_json_dup_id() makes them. */
+gboolean             sk_fuzz_is_id               (const char            *id);
+
+G_END_DECLS
