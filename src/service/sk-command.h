@@ -43,6 +43,7 @@ extern const SkCommand sk_command_migrate;
 extern const SkCommand sk_command_partner;
 extern const SkCommand sk_command_seed_demo;
 extern const SkCommand sk_command_serve;
+extern const SkCommand sk_command_sync;
 
 gboolean  sk_command_parse_options (const SkCommandContext  *context,
                                     const GOptionEntry      *entries,
