@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * @code: the first part of every external id ("yclients")
  * @contacts: purchases name the contact whose phone is fetched later (amoCRM, Bitrix24);
  *   otherwise every contact id is ""
- * @medical: a medical partner: no phone ever, category medical_service
+ * @medical: a medical partner: no phone ever, category medical_service, the record's id only
+ *   as an HMAC, the day without its time
  * @window: the parser drops sales outside the context's window (amoCRM)
  */
 typedef struct
@@ -29,7 +30,9 @@ typedef struct
 } SkFuzzSystem;
 
 /* One of a few contexts, picked by the input's length: accounts of every kind (one so long
- * that no external id fits), with and without a zone, a window and a page size. */
+ * that no external id fits), with and without a zone, a window and a page size. Context 0
+ * (a length that is a multiple of 15, which also picks 1C's default attributes) reads the
+ * fixtures as the connectors' tests do: the seeds are padded with newlines to such lengths. */
 const SkPageContext *sk_fuzz_page_context        (size_t                 size);
 
 /* Checks a page parser's result: @page or @error, never both. Frees nothing. */
@@ -54,6 +57,15 @@ void                 sk_fuzz_check_resolved      (const SkFuzzSystem    *system,
                                                   const SkPageContext   *ctx,
                                                   SkConnectorPage       *page,
                                                   GHashTable            *phones);
+
+/* For systems numbering pages: "next" is the page after the one asked for, and there is none
+ * after the last page number. */
+void                 sk_fuzz_check_next_page     (const SkPageContext   *ctx,
+                                                  const SkConnectorPage *page);
+
+/* SVOIKRUG_FUZZ_KNOWN_BUGS=1: look for the bugs of known-bugs/README too, which CI does not
+ * until they are fixed. */
+gboolean             sk_fuzz_known_bugs          (void);
 
 /* Whether json-glib reads @data as at most one value. It reads "[1] [2]" or "1{}" as several
  * and keeps only the last, leaking the others: see sk-fuzz-connector.c. */
