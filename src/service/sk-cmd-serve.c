@@ -12,6 +12,7 @@
 #include "sk-job-scheduler.h"
 #include "sk-server.h"
 #include "sk-service.h"
+#include "sk-sync-scheduler.h"
 
 static gboolean
 quit_cb (gpointer user_data)
@@ -22,6 +23,32 @@ quit_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The partners' sync needs both keys; without them the service still serves and runs the
+ * jobs, and says once why it does not sync. */
+static SkSyncScheduler *
+new_sync_scheduler (SkConfig *config)
+{
+  g_autoptr(SkMasterKey) master_key = NULL;
+  g_autoptr(GBytes) phone_key = NULL;
+  g_autoptr(GTimeZone) tz = NULL;
+  g_autoptr(GError) error = NULL;
+
+  master_key = sk_config_load_master_key (config, &error);
+  if (master_key != NULL)
+    phone_key = sk_config_load_phone_hash_key (config, &error);
+  if (phone_key == NULL)
+    {
+      g_message (_("partner sync is off: %s"), error->message);
+      return NULL;
+    }
+
+  tz = g_time_zone_new_identifier (config->timezone);
+  g_assert (tz != NULL);
+  return sk_sync_scheduler_new (config->database_url,
+                                sk_sync_runner_new (g_steal_pointer (&master_key), phone_key),
+                                tz, config->sync_tick_seconds);
+}
+
 static gboolean
 serve_run (const SkCommandContext  *context,
            GStrv                   *args,
@@ -30,6 +57,7 @@ serve_run (const SkCommandContext  *context,
   g_autoptr(SkConfig) config = NULL;
   g_autoptr(SkServer) server = NULL;
   g_autoptr(SkJobScheduler) scheduler = NULL;
+  g_autoptr(SkSyncScheduler) sync_scheduler = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *address = NULL;
   g_autofree char *port_text = NULL;
@@ -90,6 +118,9 @@ serve_run (const SkCommandContext  *context,
 
   scheduler = sk_job_scheduler_new (config->database_url, config->jobs_interval_minutes);
   sk_job_scheduler_start (scheduler);
+  sync_scheduler = new_sync_scheduler (config);
+  if (sync_scheduler != NULL)
+    sk_sync_scheduler_start (sync_scheduler);
 
   loop = g_main_loop_new (NULL, FALSE);
   sigint_id = g_unix_signal_add (SIGINT, quit_cb, loop);
@@ -100,6 +131,8 @@ serve_run (const SkCommandContext  *context,
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   sk_job_scheduler_stop (scheduler);
+  if (sync_scheduler != NULL)
+    sk_sync_scheduler_stop (sync_scheduler);
   sk_server_shutdown (server);
 
   g_print ("%s\n", _("svoikrugd: stopped"));
@@ -108,7 +141,8 @@ serve_run (const SkCommandContext  *context,
 
 const SkCommand sk_command_serve = {
   .name = "serve",
-  .summary = N_("Serve the HTTP API (for now GET /healthz) and run the jobs on schedule"),
+  .summary = N_("Serve the HTTP API (for now GET /healthz) and run the jobs and partner syncs on "
+               "schedule"),
   .flags = SK_COMMAND_NEEDS_DATABASE,
   .run = serve_run,
 };

@@ -20,6 +20,8 @@
 
 /* The ledger's hold and expiry are counted in days: the jobs run at least daily. */
 #define JOBS_INTERVAL_MAX 1440
+/* The sync scheduler looks for due partners at least hourly. */
+#define SYNC_TICK_MAX 3600
 
 /* Every key the file may hold: anything else is a typo and refused. */
 static const struct
@@ -36,6 +38,7 @@ static const struct
   { "security", "phone-hash-key-file" },
   { "security", "master-key-file" },
   { "jobs",     "interval-minutes" },
+  { "sync",     "tick-seconds" },
 };
 
 const char *
@@ -203,6 +206,7 @@ load_file (SkConfig    *self,
            gboolean     must_exist,
            char       **port_text,
            char       **interval_text,
+           char       **tick_text,
            GError     **error)
 {
   g_autoptr(GKeyFile) file = g_key_file_new ();
@@ -236,7 +240,8 @@ load_file (SkConfig    *self,
                       error) &&
          take_string (file, path, "security", "master-key-file", &self->master_key_file,
                       error) &&
-         take_string (file, path, "jobs", "interval-minutes", interval_text, error);
+         take_string (file, path, "jobs", "interval-minutes", interval_text, error) &&
+         take_string (file, path, "sync", "tick-seconds", tick_text, error);
 }
 
 /**
@@ -247,7 +252,8 @@ load_file (SkConfig    *self,
  * `SVOIKRUG_CONFIG`, else the default path, which may be missing), then the environment
  * (SVOIKRUG_DATABASE_URL, SVOIKRUG_ANALYTICS_DATABASE_URL, SVOIKRUG_LISTEN_ADDRESS,
  * SVOIKRUG_PORT, SVOIKRUG_MIGRATIONS_DIR, SVOIKRUG_TIMEZONE, SVOIKRUG_PHONE_HASH_KEY,
- * SVOIKRUG_JOBS_INTERVAL_MINUTES, SVOIKRUG_MASTER_KEY), and validates the result.
+ * SVOIKRUG_JOBS_INTERVAL_MINUTES, SVOIKRUG_MASTER_KEY, SVOIKRUG_SYNC_TICK_SECONDS), and
+ * validates the result.
  *
  * Returns: (transfer full): the configuration, or %NULL with one readable line in @error
  *   (%SK_SERVICE_ERROR_CONFIG).
@@ -259,6 +265,7 @@ sk_config_load (const char  *explicit_path,
   g_autoptr(SkConfig) self = g_new0 (SkConfig, 1);
   g_autofree char *port_text = NULL;
   g_autofree char *interval_text = NULL;
+  g_autofree char *tick_text = NULL;
   g_autoptr(GTimeZone) tz = NULL;
   g_autoptr(GInetAddress) address = NULL;
   const char *path = explicit_path;
@@ -267,12 +274,14 @@ sk_config_load (const char  *explicit_path,
   gboolean tz_from_env = FALSE;
   gboolean address_from_env = FALSE;
   gboolean interval_from_env = FALSE;
+  gboolean tick_from_env = FALSE;
 
   self->listen_address = g_strdup (SK_CONFIG_DEFAULT_ADDRESS);
   self->port = SK_CONFIG_DEFAULT_PORT;
   self->timezone = g_strdup (SK_CONFIG_DEFAULT_TIMEZONE);
   self->migrations_dir = g_strdup (SK_MIGRATIONS_DIR);
   self->jobs_interval_minutes = SK_CONFIG_DEFAULT_JOBS_INTERVAL;
+  self->sync_tick_seconds = SK_CONFIG_DEFAULT_SYNC_TICK;
 
   if (path == NULL)
     path = g_getenv ("SVOIKRUG_CONFIG");
@@ -282,7 +291,7 @@ sk_config_load (const char  *explicit_path,
       must_exist = FALSE;
     }
 
-  if (!load_file (self, path, must_exist, &port_text, &interval_text, error))
+  if (!load_file (self, path, must_exist, &port_text, &interval_text, &tick_text, error))
     return NULL;
 
   take_env ("SVOIKRUG_DATABASE_URL", &self->database_url);
@@ -312,6 +321,12 @@ sk_config_load (const char  *explicit_path,
       interval_from_env = TRUE;
       take_env ("SVOIKRUG_JOBS_INTERVAL_MINUTES", &interval_text);
     }
+  if (g_getenv ("SVOIKRUG_SYNC_TICK_SECONDS") != NULL &&
+      *g_getenv ("SVOIKRUG_SYNC_TICK_SECONDS") != '\0')
+    {
+      tick_from_env = TRUE;
+      take_env ("SVOIKRUG_SYNC_TICK_SECONDS", &tick_text);
+    }
 
   if (port_text != NULL && !sk_config_parse_port (port_text, FALSE, &self->port))
     {
@@ -339,6 +354,24 @@ sk_config_load (const char  *explicit_path,
           return NULL;
         }
       self->jobs_interval_minutes = (guint) minutes;
+    }
+
+  if (tick_text != NULL)
+    {
+      guint64 seconds;
+
+      if (!g_ascii_string_to_unsigned (tick_text, 10, 1, SYNC_TICK_MAX, &seconds, NULL))
+        {
+          g_autofree char *where = describe_source (self->path, "sync", "tick-seconds",
+                                                    "SVOIKRUG_SYNC_TICK_SECONDS",
+                                                    tick_from_env);
+
+          g_set_error (error, SK_SERVICE_ERROR, SK_SERVICE_ERROR_CONFIG,
+                       _("%s \"%s\" is not a number of seconds between 1 and 3600"),
+                       where, tick_text);
+          return NULL;
+        }
+      self->sync_tick_seconds = (guint) seconds;
     }
 
   address = g_inet_address_new_from_string (self->listen_address);

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define SK_CONFIG_DEFAULT_PORT     8080
 #define SK_CONFIG_DEFAULT_TIMEZONE "Europe/Moscow"
 #define SK_CONFIG_DEFAULT_JOBS_INTERVAL 60
+#define SK_CONFIG_DEFAULT_SYNC_TICK 60
 
 /* The service's configuration: defaults, then the key file, then the environment. Every
  * field is valid once sk_config_load() returned it; strings are never NULL except the two
@@ -29,6 +30,7 @@ typedef struct
   guint  jobs_interval_minutes; /* [jobs] interval-minutes: 1 to 1440 */
   char  *master_key_file;       /* [security] master-key-file, or NULL */
   char  *master_key;            /* SVOIKRUG_MASTER_KEY (wins over the file), or NULL */
+  guint  sync_tick_seconds;     /* [sync] tick-seconds: how often serve looks for due syncs */
 } SkConfig;
 
 SkConfig   *sk_config_load              (const char  *explicit_path,

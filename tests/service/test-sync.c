@@ -485,11 +485,165 @@ test_killed (Fixture       *f,
   g_assert_cmpint (qint (f, "SELECT count(*) FROM sync_log"), ==, 2);
 }
 
+typedef struct
+{
+  GSubprocess      *process;
+  GDataInputStream *out;
+} Serve;
+
+static void
+serve_start (Fixture *f,
+             Serve   *serve)
+{
+  const char *env[] = {
+    f->url, "SVOIKRUG_MASTER_KEY=" MASTER_KEY, "SVOIKRUG_PHONE_HASH_KEY=" PHONE_KEY,
+    "SVOIKRUG_SYNC_TICK_SECONDS=1", "SVOIKRUG_JOBS_INTERVAL_MINUTES=1440", NULL
+  };
+  g_autoptr(GSubprocessLauncher) launcher = sk_test_launcher (env);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  serve->process = g_subprocess_launcher_spawn (launcher, &error, sk_test_bin (), "serve",
+                                                "--port", "0", NULL);
+  g_assert_no_error (error);
+  serve->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (serve->process));
+  line = g_data_input_stream_read_line_utf8 (serve->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "svoikrugd: listening on "));
+}
+
+/* SIGTERM; returns its log (stderr). */
+static char *
+serve_stop (Serve *serve)
+{
+  g_autoptr(GOutputStream) err = g_memory_output_stream_new_resizable ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rest = NULL;
+
+  g_subprocess_send_signal (serve->process, SIGTERM);
+  g_subprocess_wait (serve->process, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (serve->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (serve->process), ==, 0);
+
+  rest = g_data_input_stream_read_line_utf8 (serve->out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rest, ==, "svoikrugd: stopped");
+
+  g_output_stream_splice (err, g_subprocess_get_stderr_pipe (serve->process),
+                          G_OUTPUT_STREAM_SPLICE_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write (err, "", 1, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_close (err, NULL, NULL);
+  g_clear_object (&serve->out);
+  g_clear_object (&serve->process);
+  return g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (err));
+}
+
+static guint
+count_lines (const char *log,
+             const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (log, "\n", -1);
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], text) != NULL)
+      n++;
+  return n;
+}
+
+/* `serve` syncs a due partner on its own, once per interval. */
+static void
+test_serve (Fixture       *f,
+            gconstpointer  data)
+{
+  Serve serve = { NULL, };
+  g_autofree char *rows = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *stderr_log = NULL;
+  gint64 deadline = g_get_monotonic_time () + PATIENCE * G_USEC_PER_SEC;
+
+  serve_start (f, &serve);
+  while (qint (f, "SELECT count(*) FROM sync_log WHERE finished_at IS NOT NULL") == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (G_USEC_PER_SEC / 10);
+    }
+
+  /* A few more ticks: not due again for 15 minutes. */
+  g_usleep (G_USEC_PER_SEC * 5 / 2);
+  stderr_log = serve_stop (&serve);
+
+  log = last_log (f);
+  g_assert_cmpstr (log, ==, "6 2 0 1 3 true -");
+  g_assert_cmpint (qint (f, "SELECT count(*) FROM sync_log"), ==, 1);
+  rows = purchases (f);
+  g_assert_cmpstr (rows, ==, FIRST_THREE);
+  g_assert_cmpuint (count_lines (stderr_log, "sync: integration "), ==, 1);
+  g_assert_cmpuint (count_lines (stderr_log, " (yclients, business " BUSINESS "): started "), ==, 1);
+  g_assert_cmpuint (count_lines (stderr_log, ", fetched 6, recorded 2, duplicates 0, unmatched 1,"
+                                             " skipped 3"), ==, 1);
+}
+
+/* Stopped while a run waits for a page: it stops at once, records nothing half-way. */
+static void
+test_serve_stopped (Fixture       *f,
+                    gconstpointer  data)
+{
+  Serve serve = { NULL, };
+  g_autofree char *stderr_log = NULL;
+  g_autofree char *rows = NULL;
+  gint64 deadline = g_get_monotonic_time () + PATIENCE * G_USEC_PER_SEC;
+  gint64 stopping;
+
+  g_mutex_lock (&f->mutex);
+  f->hold_page = 2;
+  g_mutex_unlock (&f->mutex);
+
+  serve_start (f, &serve);
+  g_mutex_lock (&f->mutex);
+  while (!f->holding)
+    g_assert_true (g_cond_wait_until (&f->cond, &f->mutex, deadline));
+  g_mutex_unlock (&f->mutex);
+
+  stopping = g_get_monotonic_time ();
+  stderr_log = serve_stop (&serve);
+  /* Well before the fake lets the page go. */
+  g_assert_cmpint (g_get_monotonic_time () - stopping, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpuint (count_lines (stderr_log, "sync: "), ==, 0);
+
+  rows = purchases (f);
+  g_assert_cmpstr (rows, ==, "");
+  g_assert_cmpint (qint (f, "SELECT consecutive_failures FROM partner_integrations"), ==, 0);
+}
+
+/* A bad tick stops serve before it listens, naming the setting. */
+static void
+test_bad_tick (void)
+{
+  const char *env[] = {
+    "SVOIKRUG_DATABASE_URL=host=127.0.0.1 port=1 dbname=nothing",
+    "SVOIKRUG_SYNC_TICK_SECONDS=0", NULL
+  };
+  g_autoptr(SkRun) run = sk_test_run (env, "serve", NULL);
+
+  g_assert_cmpint (run->status, ==, 2);
+  g_assert_cmpstr (run->out, ==, "");
+  g_assert_cmpstr (run->err, ==, "svoikrugd: SVOIKRUG_SYNC_TICK_SECONDS \"0\" is not a number of "
+                                 "seconds between 1 and 3600\n");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/service/sync/bad-tick", test_bad_tick);
 
   g_test_add ("/service/sync/full-then-incremental", Fixture, NULL, fixture_setup,
               test_full_then_incremental, fixture_teardown);
@@ -498,6 +652,10 @@ main (int   argc,
   g_test_add ("/service/sync/wrong-token", Fixture, NULL, fixture_setup, test_wrong_token,
               fixture_teardown);
   g_test_add ("/service/sync/killed", Fixture, NULL, fixture_setup, test_killed,
+              fixture_teardown);
+  g_test_add ("/service/sync/serve", Fixture, NULL, fixture_setup, test_serve,
+              fixture_teardown);
+  g_test_add ("/service/sync/serve-stopped", Fixture, NULL, fixture_setup, test_serve_stopped,
               fixture_teardown);
 
   return g_test_run ();
