@@ -39,6 +39,9 @@ quote_decimals (const char  *data,
 {
   g_autoptr(GString) text = g_string_sized_new (len + 16);
   gboolean in_string = FALSE;
+  /* json-glib 1.6 reads value after value, keeps the last and leaks the others: an answer
+   * is one value, so anything after the first is refused here. */
+  gboolean first_done = FALSE;
   guint depth = 0;
   gsize i = 0;
 
@@ -56,9 +59,20 @@ quote_decimals (const char  *data,
               continue;
             }
           if (c == '"')
-            in_string = FALSE;
+            {
+              in_string = FALSE;
+              first_done = depth == 0;
+            }
           i++;
           continue;
+        }
+
+      /* json-glib also takes single-quoted strings and comments, which JSON has not and
+       * which would hide brackets from the count above. */
+      if ((depth == 0 && !g_ascii_isspace (c) && first_done) || c == '\'' || c == '/')
+        {
+          parse_error (error);
+          return NULL;
         }
 
       if (c == '-' || g_ascii_isdigit (c))
@@ -74,6 +88,19 @@ quote_decimals (const char  *data,
           g_string_append_len (text, data + start, (gssize) (i - start));
           if (decimal)
             g_string_append_c (text, '"');
+          first_done = depth == 0;
+          continue;
+        }
+
+      if (depth == 0 && g_ascii_isalpha (c))
+        {
+          /* A bare word (true, false, null, or garbage json-glib will refuse). */
+          gsize start = i;
+
+          while (i < len && g_ascii_isalnum (data[i]))
+            i++;
+          g_string_append_len (text, data + start, (gssize) (i - start));
+          first_done = TRUE;
           continue;
         }
 
@@ -88,7 +115,7 @@ quote_decimals (const char  *data,
             }
         }
       else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
+        first_done = --depth == 0;
 
       g_string_append_c (text, c);
       i++;
@@ -350,7 +377,12 @@ sk_connector_json_get_time (JsonObject *object,
   dt = g_date_time_new_from_iso8601 (iso, tz);
   if (dt == NULL)
     return FALSE;
-  *out_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+  /* The same range as unix seconds: an offset can push year 1 or 9999 out of what GLib
+   * (and anything that formats the time later) can hold. */
+  seconds = g_date_time_to_unix (dt);
+  if (seconds <= 0 || seconds > MAX_UNIX_SECONDS)
+    return FALSE;
+  *out_us = seconds * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
   return TRUE;
 }
 

@@ -221,6 +221,66 @@ test_json_decimals (void)
     }
 }
 
+/* One answer is one JSON value; a time must be one GLib (and the pipeline) can hold. */
+static void
+test_json_one_value_and_time_range (void)
+{
+  static const struct
+  {
+    const char *json;
+    gboolean    ok;
+  } bodies[] = {
+    { "{\"a\": 1}", TRUE },
+    { "  [1, 2]\n", TRUE },
+    { "\"x\"", TRUE },
+    { "{}{\"success\":true,\"data\":[]}", FALSE },
+    { "1[]", FALSE },
+    { "[] []", FALSE },
+    { "\"a\" \"b\"", FALSE },
+    { "true false", FALSE },
+    { "{'a': '{'}{}", FALSE },
+    { "{/* { */}{}", FALSE },
+    { "{\"a\": \"it's /here/\"}", TRUE },
+  };
+  static const struct
+  {
+    const char *time;
+    gboolean    ok;
+  } times[] = {
+    { "2026-11-20T11:00:00+03:00", TRUE },
+    { "2026-11-20 11:00:00", TRUE },
+    { "0001-01-01T00:00:00+01:00", FALSE },
+    { "1900-01-01T00:00:00+00:00", FALSE },
+    { "9999-12-31T23:59:59-01:00", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) root = sk_connector_json_parse (bodies[i].json, strlen (bodies[i].json),
+                                                          &error);
+
+      g_test_message ("%s", bodies[i].json);
+      if (bodies[i].ok)
+        g_assert_no_error (error);
+      else
+        g_assert_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_PARSE);
+      g_assert_true ((root != NULL) == bodies[i].ok);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"t\": \"%s\"}", times[i].time);
+      g_autoptr(JsonNode) root = sk_connector_json_parse (json, strlen (json), NULL);
+      gint64 us = 0;
+
+      g_test_message ("%s", times[i].time);
+      g_assert_nonnull (root);
+      g_assert_true (sk_connector_json_get_time (sk_connector_json_object (root), "t", NULL, &us)
+                     == times[i].ok);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,6 +294,7 @@ main (int   argc,
   g_test_add_func ("/connectors/settings/bad", test_bad_settings);
   g_test_add_func ("/connectors/settings/window", test_window);
   g_test_add_func ("/connectors/json/decimals", test_json_decimals);
+  g_test_add_func ("/connectors/json/one-value-and-time-range", test_json_one_value_and_time_range);
 
   return g_test_run ();
 }

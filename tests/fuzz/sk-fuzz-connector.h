@@ -63,15 +63,6 @@ void                 sk_fuzz_check_resolved      (const SkFuzzSystem    *system,
 void                 sk_fuzz_check_next_page     (const SkPageContext   *ctx,
                                                   const SkConnectorPage *page);
 
-/* SVOIKRUG_FUZZ_KNOWN_BUGS=1: look for the bugs of known-bugs/README too, which CI does not
- * until they are fixed. */
-gboolean             sk_fuzz_known_bugs          (void);
-
-/* Whether json-glib reads @data as at most one value. It reads "[1] [2]" or "1{}" as several
- * and keeps only the last, leaking the others: see sk-fuzz-connector.c. */
-gboolean             sk_fuzz_json_is_one_value   (const uint8_t         *data,
-                                                  size_t                 size);
-
 /* A contact id as sk_connector_json_dup_id() makes them. */
 gboolean             sk_fuzz_is_id               (const char            *id);
 
