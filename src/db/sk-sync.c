@@ -565,7 +565,8 @@ sk_sync_due (PGconn  *conn,
   result = PQexec (conn,
                    "SELECT id FROM partner_integrations"
                    " WHERE enabled AND next_sync_at <= now ()"
-                   "   AND (credentials_enc IS NOT NULL OR system = 'csv')"
+                   /* CSV files are uploaded by the partner, never fetched. */
+                   "   AND credentials_enc IS NOT NULL AND system <> 'csv'"
                    " ORDER BY next_sync_at, id");
   if (!sk_db_result_ok (result, "partner_integrations", error))
     return NULL;

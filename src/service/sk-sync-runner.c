@@ -181,8 +181,9 @@ add_credentials (GHashTable  *settings,
 /* The credentials, then what the integration's row says: its business and time zone always,
  * its account where the credentials do not name one. */
 static GHashTable *
-build_settings (const SkSyncRun  *run,
-                GError          **error)
+build_settings (const SkSyncRunner  *self,
+                const SkSyncRun     *run,
+                GError             **error)
 {
   g_autoptr(GHashTable) settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                           secret_free);
@@ -195,6 +196,14 @@ build_settings (const SkSyncRun  *run,
     return NULL;
 
   set_setting (settings, "business-id", g_strdup (sk_sync_run_get_business_id (run)));
+  /* A medical system's connector hashes its customers itself, at the boundary. */
+  if (g_str_equal (system, "renovatio"))
+    {
+      gsize key_len;
+      const char *key = g_bytes_get_data (self->phone_hash_key, &key_len);
+
+      set_setting (settings, "phone-hash-key", g_strndup (key, key_len));
+    }
   if (time_zone != NULL && *time_zone != '\0')
     set_setting (settings, "time-zone", g_strdup (time_zone));
 
@@ -299,7 +308,7 @@ sync_started (const SkSyncRunner  *self,
   g_autoptr(SkPartnerClient) client = NULL;
   g_autoptr(SkConnectorBatch) batch = NULL;
 
-  settings = build_settings (run, error);
+  settings = build_settings (self, run, error);
   if (settings == NULL)
     return FALSE;
 
