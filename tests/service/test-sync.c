@@ -621,6 +621,243 @@ test_serve_stopped (Fixture       *f,
   g_assert_cmpint (qint (f, "SELECT consecutive_failures FROM partner_integrations"), ==, 0);
 }
 
+/* A medical partner: a clinic on Renovatio (tests/connectors/fixtures/renovatio-invoices.json).
+ * Nothing of a service, doctor or diagnosis may reach the database or the service's log. */
+
+#define CLINIC     "5c5c0000-0000-4000-8000-000000000002"
+#define RNOVA_KEY  "rnova-4p1-k3y"
+#define RNOVA_PAGE 3
+
+/* POST /api/public/getInvoices: the fixture's invoices in pages of `count`, Renovatio's
+ * envelope; the window is not checked here (tests/connectors/test-renovatio.c does). */
+static void
+serve_invoices (SkFakePartner     *fake,
+                SoupServerMessage *msg,
+                gpointer           user_data)
+{
+  Fixture *f = user_data;
+  JsonArray *invoices = json_object_get_array_member (json_node_get_object (f->fixture), "data");
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autofree char *text = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  g_autoptr(GHashTable) form = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) reply = NULL;
+  guint64 page, count;
+
+  if (g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0 ||
+      g_strcmp0 (g_uri_get_path (soup_server_message_get_uri (msg)),
+                 "/api/public/getInvoices") != 0)
+    {
+      sk_fake_reply_text (msg, 404, "application/json", "{\"error\":1}");
+      return;
+    }
+  form = soup_form_decode (text);
+  if (g_strcmp0 (g_hash_table_lookup (form, "api_key"), RNOVA_KEY) != 0)
+    {
+      sk_fake_reply_text (msg, 200, "application/json",
+                          "{\"error\":1,\"data\":{\"code\":403,\"desc\":\"No access to method\"}}");
+      return;
+    }
+  g_assert_cmpstr (g_hash_table_lookup (form, "clinic_id"), ==, "3");
+  g_assert_true (g_ascii_string_to_unsigned (g_hash_table_lookup (form, "page"), 10, 1, 100,
+                                             &page, NULL));
+  g_assert_true (g_ascii_string_to_unsigned (g_hash_table_lookup (form, "count"), 10, 1, 1000,
+                                             &count, NULL));
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_int_value (b, 0);
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_array (b);
+  for (guint i = (page - 1) * count; i < json_array_get_length (invoices) && i < page * count; i++)
+    json_builder_add_value (b, json_node_copy (json_array_get_element (invoices, i)));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  reply = json_builder_get_root (b);
+  sk_fake_reply_json (msg, 200, "application/json", reply);
+}
+
+static void
+medical_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autofree char *hash_1 = hash_sql ("+79161112233");
+  g_autofree char *hash_2 = hash_sql ("+79254445566");
+  g_autofree char *sql = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(SkRun) set = NULL;
+
+  g_mutex_init (&f->mutex);
+  g_cond_init (&f->cond);
+  f->records = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  f->fixture = sk_test_fixture_json ("renovatio-invoices.json");
+  f->fake = sk_fake_partner_new (serve_invoices, f);
+
+  f->db = sk_test_db_new ("svc_sync_med");
+  f->url = g_strdup_printf ("SVOIKRUG_DATABASE_URL=%s", f->db->conninfo);
+  sql = g_strdup_printf ("INSERT INTO businesses (id, name, category, is_medical) VALUES"
+                         " ('" CLINIC "', 'Клиника Здоровье', 'medicine', true);"
+                         "INSERT INTO members (id, phone_hash) VALUES"
+                         " ('" MEMBER_1 "', %s), ('" MEMBER_2 "', %s)", hash_1, hash_2);
+  sk_test_assert_ok (PQexec (f->db->conn, sql));
+
+  json = g_strdup_printf ("{\"api_key\": \"" RNOVA_KEY "\", \"base_url\": \"%s\", "
+                          "\"clinic_id\": 3, \"page_size\": %d}",
+                          sk_fake_partner_get_url (f->fake), RNOVA_PAGE);
+  f->credentials = sk_test_write_file ("credentials.json", json);
+  set = svoikrugd (f, "partner", "set-credentials", "--business", CLINIC,
+                   "--system", "renovatio", "--account", "clinic",
+                   "--from-file", f->credentials, NULL);
+  g_assert_cmpstr (set->err, ==, "");
+  g_assert_cmpint (set->status, ==, 0);
+}
+
+/* Every string of the fixture that tells what was done to whom: the services' titles and any
+ * member of an invoice or a service named like a doctor, a diagnosis, a speciality or a
+ * comment, plus each invoice's number and raw id as an external id. */
+static GPtrArray *
+medical_strings (Fixture *f)
+{
+  static const char * const sensitive[] = {
+    "title", "doctor", "doctor_name", "diagnosis", "diagnosis_name", "diagnosis_code",
+    "mkb", "mkb10", "speciality", "specialty", "comment", "complaint", "note", "number",
+  };
+  JsonArray *invoices = json_object_get_array_member (json_node_get_object (f->fixture), "data");
+  GPtrArray *strings = g_ptr_array_new_with_free_func (g_free);
+  guint titles = 0;
+
+  for (guint i = 0; i < json_array_get_length (invoices); i++)
+    {
+      JsonObject *invoice = json_array_get_object_element (invoices, i);
+      JsonArray *services = json_object_get_array_member (invoice, "services");
+      g_autoptr(GPtrArray) objects = g_ptr_array_new ();
+
+      g_ptr_array_add (objects, invoice);
+      for (guint j = 0; j < json_array_get_length (services); j++)
+        g_ptr_array_add (objects, json_array_get_object_element (services, j));
+      for (guint j = 0; j < objects->len; j++)
+        for (guint k = 0; k < G_N_ELEMENTS (sensitive); k++)
+          {
+            JsonObject *object = g_ptr_array_index (objects, j);
+            JsonNode *node = json_object_get_member (object, sensitive[k]);
+
+            if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+                json_node_get_value_type (node) != G_TYPE_STRING)
+              continue;
+            g_ptr_array_add (strings, g_strdup (json_node_get_string (node)));
+            if (g_str_equal (sensitive[k], "title"))
+              titles++;
+          }
+
+      g_ptr_array_add (strings, g_strdup_printf ("renovatio:clinic:%" G_GINT64_FORMAT,
+                                                 json_object_get_int_member (invoice, "id")));
+    }
+  /* The fixture is what the test thinks it is. */
+  g_assert_cmpuint (titles, ==, 5);
+  return strings;
+}
+
+static void
+assert_no_trace (const char *what,
+                 const char *text,
+                 GPtrArray  *strings)
+{
+  for (guint i = 0; i < strings->len; i++)
+    {
+      const char *s = g_ptr_array_index (strings, i);
+
+      if (strstr (text, s) != NULL)
+        g_error ("%s contains “%s”", what, s);
+    }
+  /* Not even a word of the titles, nor a patient's phone. */
+  g_assert_null (strstr (text, "приём"));
+  g_assert_null (strstr (text, "УЗИ"));
+  g_assert_null (strstr (text, "79161112233"));
+  g_assert_null (strstr (text, "9254445566"));
+  g_assert_null (strstr (text, "(925) 444-55-66"));
+}
+
+static char *
+pg_dump (Fixture *f)
+{
+  g_autofree char *bindir = NULL;
+  g_autofree char *program = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status;
+
+  if (g_file_test ("/usr/lib/postgresql/15/bin/pg_dump", G_FILE_TEST_IS_EXECUTABLE))
+    program = g_strdup ("/usr/lib/postgresql/15/bin/pg_dump");
+  else
+    {
+      g_assert_true (g_spawn_command_line_sync ("pg_config --bindir", &bindir, NULL, &status,
+                                                &error));
+      g_assert_no_error (error);
+      program = g_build_filename (g_strstrip (bindir), "pg_dump", NULL);
+    }
+
+  {
+    const char *argv[] = { program, "--no-owner", "--no-privileges", "-d", f->db->conninfo,
+                           NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                  &status, &error);
+  }
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("pg_dump failed: %s", err);
+  /* A dump of the whole database, data included. */
+  g_assert_nonnull (strstr (out, "COPY public.purchases"));
+  return out;
+}
+
+static void
+test_medical_leaves_no_trace (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *env[] = {
+    f->url, "SVOIKRUG_MASTER_KEY=" MASTER_KEY, "SVOIKRUG_PHONE_HASH_KEY=" PHONE_KEY,
+    "G_MESSAGES_DEBUG=all", NULL
+  };
+  g_autoptr(SkRun) run = sk_test_run (env, "sync", "--since", "2026-11-19", NULL);
+  g_autoptr(GPtrArray) strings = medical_strings (f);
+  g_autofree char *rows = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *dump = NULL;
+  g_autofree char *hash_1 = hash_sql ("+79161112233");
+  g_autofree char *hash_2 = hash_sql ("+79254445566");
+  g_autofree char *sql = NULL;
+
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_nonnull (strstr (run->out, " (renovatio, business " CLINIC "): started "));
+  g_assert_nonnull (strstr (run->out, ", fetched 5, recorded 2, duplicates 0, unmatched 1, "
+                                      "skipped 2\n"));
+  log = last_log (f);
+  g_assert_cmpstr (log, ==, "5 2 0 1 2 true -");
+
+  /* 50411 and 50418 counted for their members, 50431 unmatched: the amounts, the category
+   * medical_service, the invoice ids hashed. */
+  rows = qstr (f, "SELECT string_agg (amount || ' ' || category || ' ' ||"
+                  " CASE WHEN member_id IS NULL THEN 'unmatched' ELSE 'member' END, '; '"
+                  " ORDER BY amount) FROM purchases");
+  g_assert_cmpstr (rows, ==, "190000 medical_service unmatched;"
+                             " 350000 medical_service member;"
+                             " 468000 medical_service member");
+  sql = g_strdup_printf ("SELECT count(*) FROM purchases p JOIN members m ON m.id = p.member_id"
+                         " WHERE (p.amount = 350000 AND m.phone_hash = %s)"
+                         " OR (p.amount = 468000 AND m.phone_hash = %s)", hash_1, hash_2);
+  g_assert_cmpint (qint (f, sql), ==, 2);
+  g_assert_cmpint (qint (f, "SELECT count(*) FROM purchases WHERE business_id = '" CLINIC "'"
+                            " AND external_id ~ '^renovatio:clinic:[0-9a-f]{64}$'"), ==, 3);
+
+  dump = pg_dump (f);
+  assert_no_trace ("pg_dump", dump, strings);
+  assert_no_trace ("svoikrugd's output", run->out, strings);
+  assert_no_trace ("svoikrugd's log", run->err, strings);
+}
+
 /* A bad tick stops serve before it listens, naming the setting. */
 static void
 test_bad_tick (void)
@@ -657,6 +894,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/service/sync/serve-stopped", Fixture, NULL, fixture_setup, test_serve_stopped,
               fixture_teardown);
+  g_test_add ("/service/sync/medical-leaves-no-trace", Fixture, NULL, medical_setup,
+              test_medical_leaves_no_trace, fixture_teardown);
 
   return g_test_run ();
 }
