@@ -11,6 +11,8 @@
 #include <json-glib/json-glib.h>
 
 #include "sk-connectors.h"
+#include "sk-db.h"
+#include "sk-medical.h"
 #include "sk-phone.h"
 #include "sk-purchase.h"
 
@@ -23,6 +25,9 @@
  *   sk_connector_new ()      from the credentials JSON plus the integration's business, time
  *                            zone and account, through the factory (every system it knows)
  *   sk_connector_fetch ()    every page from the stored cursor
+ *   sk_medical_anonymize ()  for a medical business on a system that is not a medical one
+ *                            (a dental clinic on YCLIENTS, a cosmetologist on amoCRM): each
+ *                            sale cut down to its day, amount, medical_service and hashes
  *   sk_sync_record_page ()   the purchases in chunks of SK_SYNC_RUNNER_CHUNK, phones hashed
  *                            first; the cursor moves with the last chunk only, so a run that
  *                            dies half-way fetches the same records again and the pipeline's
@@ -178,6 +183,18 @@ add_credentials (GHashTable  *settings,
   return TRUE;
 }
 
+/* Systems whose connector anonymises a medical partner's sales itself, at the boundary. */
+static const char * const medical_systems[] = { "renovatio" };
+
+static gboolean
+is_medical_system (const char *system)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (medical_systems); i++)
+    if (g_str_equal (medical_systems[i], system))
+      return TRUE;
+  return FALSE;
+}
+
 /* The credentials, then what the integration's row says: its business and time zone always,
  * its account where the credentials do not name one. */
 static GHashTable *
@@ -197,7 +214,7 @@ build_settings (const SkSyncRunner  *self,
 
   set_setting (settings, "business-id", g_strdup (sk_sync_run_get_business_id (run)));
   /* A medical system's connector hashes its customers itself, at the boundary. */
-  if (g_str_equal (system, "renovatio"))
+  if (is_medical_system (system))
     {
       gsize key_len;
       const char *key = g_bytes_get_data (self->phone_hash_key, &key_len);
@@ -250,6 +267,132 @@ hash_phones (const SkSyncRunner *self,
     }
 }
 
+/* Whether the integration's business is a medical partner (businesses.is_medical). */
+static gboolean
+business_is_medical (PGconn      *conn,
+                     const char  *business_id,
+                     gboolean    *out,
+                     GError     **error)
+{
+  const char *params[] = { business_id };
+  PGresult *result = PQexecParams (conn, "SELECT is_medical FROM businesses WHERE id = $1",
+                                   1, NULL, params, NULL, NULL, 0);
+  gboolean ok = PQresultStatus (result) == PGRES_TUPLES_OK && PQntuples (result) == 1;
+
+  if (ok)
+    *out = g_str_equal (PQgetvalue (result, 0, 0), "t");
+  else
+    g_set_error (error, SK_DB_ERROR, SK_DB_ERROR_QUERY,
+                 _("Cannot tell whether business %s is a medical partner: %s"), business_id,
+                 PQresultStatus (result) == PGRES_TUPLES_OK ? _("no such business")
+                                                             : PQerrorMessage (conn));
+  PQclear (result);
+  return ok;
+}
+
+/* "system:account:id" → "system:account:<hash>": the namespace kept, the partner's own id
+ * replaced by its HMAC. */
+static char *
+hashed_external_id (const char *external_id,
+                    const char *hash)
+{
+  const char *colon = strrchr (external_id, ':');
+  gsize prefix = colon != NULL ? (gsize) (colon - external_id) + 1 : 0;
+  char *id = g_strdup_printf ("%.*s%s", (int) prefix, external_id, hash);
+
+  if (strlen (id) > SK_PURCHASE_EXTERNAL_ID_MAX)
+    g_clear_pointer (&id, g_free);
+  return id;
+}
+
+/* The part of a "system:account:id" external id that is the partner's own. */
+static const char *
+own_id (const char *external_id)
+{
+  const char *colon = external_id != NULL ? strrchr (external_id, ':') : NULL;
+
+  return colon != NULL ? colon + 1 : external_id;
+}
+
+/* A medical partner's sales from a system that does not anonymise them: each replaced by
+ * what sk_medical_anonymize() keeps (the day in the integration's zone, the amount,
+ * medical_service, the phone's and the id's HMACs). A sale that cannot be anonymised is not
+ * recorded; it counts as invalid. */
+static void
+anonymize_medical (const SkSyncRunner *self,
+                   const SkSyncRun    *run,
+                   SkConnectorBatch   *batch)
+{
+  gsize key_len;
+  const guint8 *key = g_bytes_get_data (self->phone_hash_key, &key_len);
+  const char *zone = sk_sync_run_get_time_zone (run);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone != NULL && *zone != '\0'
+                                                        ? zone : "Europe/Moscow");
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
+
+  if (tz == NULL)
+    tz = g_time_zone_new_utc ();
+
+  for (guint i = 0; i < batch->purchases->len; i++)
+    {
+      SkPurchase *p = g_ptr_array_index (batch->purchases, i);
+      const char *phone = p->phone_e164 != NULL && sk_phone_is_e164 (p->phone_e164)
+                          ? p->phone_e164 : NULL;
+      SkMedicalInput input = { NULL, };
+      SkMedicalRecord medical;
+      g_autoptr(SkPurchase) anonymous = NULL;
+
+      input.external_id = own_id (p->external_id);
+      input.original_external_id = own_id (p->original_external_id);
+      input.occurred_at = p->occurred_at;
+      input.amount = p->amount;
+      input.phone = phone;
+      /* The anonymiser needs a customer; one without a phone stays unmatched below. */
+      input.customer_id = phone == NULL ? input.external_id : NULL;
+      if (!sk_medical_anonymize (&input, tz, key, key_len, &medical, NULL))
+        {
+          batch->n_invalid++;
+          continue;
+        }
+
+      anonymous = sk_medical_record_to_purchase (&medical, p->business_id != NULL
+                                                           ? p->business_id
+                                                           : sk_sync_run_get_business_id (run),
+                                                 tz);
+      g_free (anonymous->external_id);
+      anonymous->external_id = hashed_external_id (p->external_id, medical.external_hash);
+      if (anonymous->original_external_id != NULL)
+        {
+          char *original = hashed_external_id (p->original_external_id,
+                                               medical.original_external_hash);
+
+          g_free (anonymous->original_external_id);
+          anonymous->original_external_id = original;
+        }
+      if (anonymous->external_id == NULL ||
+          (p->original_external_id != NULL && anonymous->original_external_id == NULL))
+        {
+          batch->n_invalid++;
+          continue;
+        }
+      /* Members are found by their phone's hash only. */
+      if (phone == NULL)
+        g_clear_pointer (&anonymous->customer_hash, g_free);
+      anonymous->involved_via = p->involved_via;
+      g_ptr_array_add (kept, g_steal_pointer (&anonymous));
+    }
+
+  /* The partner's own purchases, phones and all, go now. */
+  for (guint i = 0; i < batch->purchases->len; i++)
+    {
+      SkPurchase *p = g_ptr_array_index (batch->purchases, i);
+
+      g_clear_pointer (&p->phone_e164, wipe_free);
+    }
+  g_ptr_array_set_size (batch->purchases, 0);
+  g_ptr_array_extend_and_steal (batch->purchases, g_steal_pointer (&kept));
+}
+
 static gboolean
 record (SkSyncRun         *run,
         SkConnectorBatch  *batch,
@@ -298,6 +441,7 @@ describe_error (const char   *system,
 
 static gboolean
 sync_started (const SkSyncRunner  *self,
+              PGconn              *conn,
               SkSyncRun           *run,
               const char          *cursor,
               GCancellable        *cancellable,
@@ -307,6 +451,12 @@ sync_started (const SkSyncRunner  *self,
   g_autoptr(SkConnector) connector = NULL;
   g_autoptr(SkPartnerClient) client = NULL;
   g_autoptr(SkConnectorBatch) batch = NULL;
+  const char *system = sk_sync_run_get_system (run);
+  gboolean medical = FALSE;
+
+  if (!is_medical_system (system) &&
+      !business_is_medical (conn, sk_sync_run_get_business_id (run), &medical, error))
+    return FALSE;
 
   settings = build_settings (self, run, error);
   if (settings == NULL)
@@ -323,6 +473,8 @@ sync_started (const SkSyncRunner  *self,
   if (batch == NULL)
     return FALSE;
 
+  if (medical)
+    anonymize_medical (self, run, batch);
   hash_phones (self, batch->purchases);
   return record (run, batch, cancellable, error);
 }
@@ -378,7 +530,7 @@ sk_sync_runner_run (const SkSyncRunner *self,
   summary->system = g_strdup (sk_sync_run_get_system (run));
   summary->business_id = g_strdup (sk_sync_run_get_business_id (run));
 
-  if (!sync_started (self, run, cursor, cancellable, &error))
+  if (!sync_started (self, conn, run, cursor, cancellable, &error))
     {
       if (g_cancellable_is_cancelled (cancellable))
         {

@@ -858,6 +858,110 @@ test_medical_leaves_no_trace (Fixture       *f,
   assert_no_trace ("svoikrugd's log", run->err, strings);
 }
 
+/* A string member of @object, when it is one and not empty. */
+static void
+add_string (GPtrArray  *strings,
+            JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+      json_node_get_value_type (node) == G_TYPE_STRING && *json_node_get_string (node) != '\0')
+    g_ptr_array_add (strings, g_strdup (json_node_get_string (node)));
+}
+
+static JsonObject *
+get_object (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* A dental or cosmetology partner on a system that is not a medical one (here YCLIENTS):
+ * the runner anonymises its sales before recording them. */
+static void
+test_medical_on_yclients (Fixture       *f,
+                          gconstpointer  data)
+{
+  const char *env[] = {
+    f->url, "SVOIKRUG_MASTER_KEY=" MASTER_KEY, "SVOIKRUG_PHONE_HASH_KEY=" PHONE_KEY,
+    "G_MESSAGES_DEBUG=all", NULL
+  };
+  JsonArray *records = json_object_get_array_member (json_node_get_object (f->fixture), "data");
+  g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(SkRun) run = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *dump = NULL;
+  g_autofree char *hash_1 = hash_sql ("+79167003341");
+  g_autofree char *hash_2 = hash_sql ("+79035124407");
+  g_autofree char *sql = NULL;
+  guint titles = 0;
+
+  sk_test_assert_ok (PQexec (f->db->conn, "UPDATE businesses SET is_medical = true,"
+                                          " category = 'cosmetology'"));
+
+  /* What was done, by whom, to whom: the services, the staff, the client, the comment, and
+   * the record's own id. */
+  for (guint i = 0; i < json_array_get_length (records); i++)
+    {
+      JsonObject *record = json_array_get_object_element (records, i);
+      JsonObject *staff = get_object (record, "staff");
+      JsonArray *services = json_object_get_array_member (record, "services");
+
+      for (guint j = 0; services != NULL && j < json_array_get_length (services); j++)
+        {
+          add_string (strings, json_array_get_object_element (services, j), "title");
+          titles++;
+        }
+      add_string (strings, staff, "name");
+      add_string (strings, staff, "specialization");
+      add_string (strings, get_object (staff, "position"), "title");
+      add_string (strings, get_object (record, "client"), "name");
+      add_string (strings, record, "comment");
+      g_ptr_array_add (strings, g_strdup_printf ("yclients:" COMPANY ":%" G_GINT64_FORMAT,
+                                                 json_object_get_int_member (record, "id")));
+    }
+  g_assert_cmpuint (titles, >=, 6);
+
+  run = sk_test_run (env, "sync", NULL);
+  g_assert_cmpint (run->status, ==, 0);
+  /* The debug log is on stdout too. */
+  g_assert_nonnull (strstr (run->out, " (yclients, business " BUSINESS "): started "));
+  g_assert_nonnull (strstr (run->out, ", fetched 6, recorded 2, duplicates 0, unmatched 1, "
+                                      "skipped 3\n"));
+
+  /* The amounts, medical_service, a day without its time, the ids hashed. */
+  rows = qstr (f, "SELECT string_agg (amount || ' ' || category || ' ' ||"
+                  " CASE WHEN member_id IS NULL THEN 'unmatched' ELSE 'member' END, '; '"
+                  " ORDER BY amount) FROM purchases");
+  g_assert_cmpstr (rows, ==, "110000 medical_service unmatched;"
+                             " 216000 medical_service member;"
+                             " 250000 medical_service member");
+  g_assert_cmpint (qint (f, "SELECT count(*) FROM purchases"
+                            " WHERE external_id ~ '^yclients:" COMPANY ":[0-9a-f]{64}$'"
+                            " AND occurred_at = date_trunc ('day', occurred_at"
+                            " AT TIME ZONE 'Europe/Moscow') AT TIME ZONE 'Europe/Moscow'"), ==, 3);
+  sql = g_strdup_printf ("SELECT count(*) FROM purchases p JOIN members m ON m.id = p.member_id"
+                         " WHERE (p.amount = 250000 AND m.phone_hash = %s)"
+                         " OR (p.amount = 216000 AND m.phone_hash = %s)", hash_1, hash_2);
+  g_assert_cmpint (qint (f, sql), ==, 2);
+
+  dump = pg_dump (f);
+  for (guint i = 0; i < strings->len; i++)
+    {
+      const char *s = g_ptr_array_index (strings, i);
+
+      if (strstr (dump, s) != NULL || strstr (run->out, s) != NULL ||
+          strstr (run->err, s) != NULL)
+        g_error ("“%s” was kept", s);
+    }
+  g_assert_null (strstr (dump, "79167003341"));
+  g_assert_null (strstr (dump, "79035124407"));
+}
+
 /* A bad tick stops serve before it listens, naming the setting. */
 static void
 test_bad_tick (void)
@@ -896,6 +1000,8 @@ main (int   argc,
               fixture_teardown);
   g_test_add ("/service/sync/medical-leaves-no-trace", Fixture, NULL, medical_setup,
               test_medical_leaves_no_trace, fixture_teardown);
+  g_test_add ("/service/sync/medical-on-yclients", Fixture, NULL, fixture_setup,
+              test_medical_on_yclients, fixture_teardown);
 
   return g_test_run ();
 }
