@@ -175,6 +175,57 @@ sk_connector_setting_tz (GHashTable  *settings,
 }
 
 /**
+ * sk_connector_setting_uint:
+ * @settings: (element-type utf8 utf8): settings
+ * @key: the setting
+ * @fallback: its value when it is not set
+ * @min: the smallest value accepted
+ * @max: the largest value accepted
+ * @out: (out): the value
+ * @error: return location for a #GError (%SK_CONNECTOR_ERROR_SETTINGS)
+ *
+ * Returns: whether @key holds a whole number from @min to @max
+ */
+gboolean
+sk_connector_setting_uint (GHashTable  *settings,
+                           const char  *key,
+                           const char  *fallback,
+                           guint        min,
+                           guint        max,
+                           guint       *out,
+                           GError     **error)
+{
+  const char *value = sk_connector_setting (settings, key, fallback, NULL);
+  guint64 number;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, min, max, &number, NULL))
+    {
+      g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
+                   _("The partner setting “%s” must be a number from %u to %u"), key, min, max);
+      return FALSE;
+    }
+  *out = (guint) number;
+  return TRUE;
+}
+
+/**
+ * sk_connector_is_digits:
+ * @text: a setting or an id
+ *
+ * Returns: whether @text is one or more ASCII digits
+ */
+gboolean
+sk_connector_is_digits (const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isdigit (*text))
+      return FALSE;
+  return TRUE;
+}
+
+/**
  * sk_connector_origin:
  * @url: an http(s) URL from the settings
  * @error: return location for a #GError (%SK_CONNECTOR_ERROR_SETTINGS)

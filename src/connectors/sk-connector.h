@@ -64,6 +64,14 @@ const char       *sk_connector_setting         (GHashTable        *settings,
                                                 GError           **error);
 GTimeZone        *sk_connector_setting_tz      (GHashTable        *settings,
                                                 GError           **error);
+gboolean          sk_connector_setting_uint    (GHashTable        *settings,
+                                                const char        *key,
+                                                const char        *fallback,
+                                                guint              min,
+                                                guint              max,
+                                                guint             *out,
+                                                GError           **error);
+gboolean          sk_connector_is_digits       (const char        *text);
 char             *sk_connector_origin          (const char        *url,
                                                 GError           **error);
 

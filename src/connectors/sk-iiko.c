@@ -438,15 +438,10 @@ hours_setting (GHashTable  *settings,
                gint64      *out_us,
                GError     **error)
 {
-  const char *value = sk_connector_setting (settings, key, "24", NULL);
-  guint64 hours;
+  guint hours;
 
-  if (!g_ascii_string_to_unsigned (value, 10, 1, 168, &hours, NULL))
-    {
-      g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
-                   _("The partner setting “%s” must be a number from 1 to 168"), key);
-      return FALSE;
-    }
+  if (!sk_connector_setting_uint (settings, key, "24", 1, 168, &hours, error))
+    return FALSE;
   *out_us = (gint64) hours * HOUR_US;
   return TRUE;
 }

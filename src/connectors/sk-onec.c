@@ -396,9 +396,8 @@ sk_onec_connector_new (GHashTable  *settings,
   const char *document;
   const char *amount_field;
   const char *phone_path;
-  const char *page_size;
+  guint page_size;
   const char *slash;
-  guint64 size;
 
   g_return_val_if_fail (settings != NULL, NULL);
 
@@ -428,13 +427,8 @@ sk_onec_connector_new (GHashTable  *settings,
   if (!is_member_path (phone_path, TRUE))
     return name_error (error, "phone-path");
 
-  page_size = sk_connector_setting (settings, "page-size", "500", NULL);
-  if (!g_ascii_string_to_unsigned (page_size, 10, 1, 1000, &size, NULL))
-    {
-      g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
-                   _("The partner setting “%s” must be a number from 1 to 1000"), "page-size");
-      return NULL;
-    }
+  if (!sk_connector_setting_uint (settings, "page-size", "500", 1, 1000, &page_size, error))
+    return NULL;
 
   self = g_object_new (SK_TYPE_ONEC_CONNECTOR, NULL);
   self->tz = sk_connector_setting_tz (settings, error);
@@ -451,7 +445,7 @@ sk_onec_connector_new (GHashTable  *settings,
   if (slash != NULL)
     self->expand = g_strndup (phone_path, (gsize) (slash - phone_path));
   self->account = g_strdup (sk_connector_setting (settings, "account", g_uri_get_host (uri), NULL));
-  self->page_size = (guint) size;
+  self->page_size = page_size;
   self->business_id = g_strdup (g_hash_table_lookup (settings, "business-id"));
 
   /* RFC 7617: user-id ":" password, UTF-8, in base64. */

@@ -432,17 +432,6 @@ sk_renovatio_connector_init (SkRenovatioConnector *self)
 {
 }
 
-static gboolean
-is_digits (const char *s)
-{
-  if (*s == '\0')
-    return FALSE;
-  for (; *s != '\0'; s++)
-    if (!g_ascii_isdigit (*s))
-      return FALSE;
-  return TRUE;
-}
-
 /**
  * sk_renovatio_connector_new:
  * @settings: (element-type utf8 utf8): see #SkRenovatioConnector
@@ -460,8 +449,7 @@ sk_renovatio_connector_new (GHashTable  *settings,
   const char *api_key;
   const char *hash_key;
   const char *clinic_id;
-  const char *page_size;
-  guint64 size;
+  guint page_size;
 
   g_return_val_if_fail (settings != NULL, NULL);
 
@@ -477,20 +465,15 @@ sk_renovatio_connector_new (GHashTable  *settings,
     }
 
   clinic_id = sk_connector_setting (settings, "clinic-id", NULL, NULL);
-  if (clinic_id != NULL && !is_digits (clinic_id))
+  if (clinic_id != NULL && !sk_connector_is_digits (clinic_id))
     {
       g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
                    _("The partner setting “%s” must be a number"), "clinic-id");
       return NULL;
     }
 
-  page_size = sk_connector_setting (settings, "page-size", "100", NULL);
-  if (!g_ascii_string_to_unsigned (page_size, 10, 1, 1000, &size, NULL))
-    {
-      g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
-                   _("The partner setting “%s” must be a number from 1 to 1000"), "page-size");
-      return NULL;
-    }
+  if (!sk_connector_setting_uint (settings, "page-size", "100", 1, 1000, &page_size, error))
+    return NULL;
 
   origin = sk_connector_origin (sk_connector_setting (settings, "base-url", "https://app.rnova.org",
                                                       NULL),
@@ -509,7 +492,7 @@ sk_renovatio_connector_new (GHashTable  *settings,
   self->api_key = g_strdup (api_key);
   self->hash_key = g_bytes_new (hash_key, strlen (hash_key));
   self->clinic_id = g_strdup (clinic_id);
-  self->page_size = (guint) size;
+  self->page_size = page_size;
   self->business_id = g_strdup (g_hash_table_lookup (settings, "business-id"));
 
   return SK_CONNECTOR (g_steal_pointer (&self));

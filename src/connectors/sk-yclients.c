@@ -312,17 +312,6 @@ sk_yclients_connector_init (SkYclientsConnector *self)
 {
 }
 
-static gboolean
-is_digits (const char *s)
-{
-  if (*s == '\0')
-    return FALSE;
-  for (; *s != '\0'; s++)
-    if (!g_ascii_isdigit (*s))
-      return FALSE;
-  return TRUE;
-}
-
 /**
  * sk_yclients_connector_new:
  * @settings: (element-type utf8 utf8): see #SkYclientsConnector
@@ -340,8 +329,7 @@ sk_yclients_connector_new (GHashTable  *settings,
   const char *company_id;
   const char *partner_token;
   const char *user_token;
-  const char *page_size;
-  guint64 size;
+  guint page_size;
 
   g_return_val_if_fail (settings != NULL, NULL);
 
@@ -351,20 +339,15 @@ sk_yclients_connector_new (GHashTable  *settings,
     return NULL;
 
   /* The company id goes into the path: digits only. */
-  if (!is_digits (company_id))
+  if (!sk_connector_is_digits (company_id))
     {
       g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
                    _("The partner setting “%s” must be a number"), "company-id");
       return NULL;
     }
 
-  page_size = sk_connector_setting (settings, "page-size", "300", NULL);
-  if (!g_ascii_string_to_unsigned (page_size, 10, 1, 1000, &size, NULL))
-    {
-      g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
-                   _("The partner setting “%s” must be a number from 1 to 1000"), "page-size");
-      return NULL;
-    }
+  if (!sk_connector_setting_uint (settings, "page-size", "300", 1, 1000, &page_size, error))
+    return NULL;
 
   base_url = sk_connector_setting (settings, "base-url", "https://api.yclients.com", NULL);
   origin = sk_connector_origin (base_url, error);
@@ -379,7 +362,7 @@ sk_yclients_connector_new (GHashTable  *settings,
   self->company_id = g_strdup (company_id);
   self->authorization = g_strdup_printf ("Bearer %s, User %s", partner_token, user_token);
   self->business_id = g_strdup (g_hash_table_lookup (settings, "business-id"));
-  self->page_size = (guint) size;
+  self->page_size = page_size;
 
   return SK_CONNECTOR (g_steal_pointer (&self));
 }
