@@ -28,6 +28,7 @@ struct _SkPartnerClient
   guint        backoff_base;
   guint        backoff_max;
   guint        retry_after_max;
+  guint        max_body;
   guint        n_requests;
 };
 
@@ -40,6 +41,7 @@ enum {
   PROP_BACKOFF_BASE,
   PROP_BACKOFF_MAX,
   PROP_RETRY_AFTER_MAX,
+  PROP_MAX_BODY,
   N_PROPS
 };
 
@@ -70,6 +72,7 @@ field_for (SkPartnerClient *self,
     case PROP_BACKOFF_BASE: return &self->backoff_base;
     case PROP_BACKOFF_MAX: return &self->backoff_max;
     case PROP_RETRY_AFTER_MAX: return &self->retry_after_max;
+    case PROP_MAX_BODY: return &self->max_body;
     default: g_assert_not_reached ();
     }
 }
@@ -135,6 +138,10 @@ sk_partner_client_class_init (SkPartnerClientClass *klass)
   /* A partner asking us to come back in an hour is better served by the next sync run. */
   properties[PROP_RETRY_AFTER_MAX] =
     g_param_spec_uint ("retry-after-max", NULL, NULL, 0, 3600, 120, flags);
+  /* An answer is held in memory to be parsed: a partner (or something posing as one) must
+   * not be able to make it grow without end. A page of the documented APIs is far smaller. */
+  properties[PROP_MAX_BODY] =
+    g_param_spec_uint ("max-body", NULL, NULL, 1024, 1024 * 1024 * 1024, 64 * 1024 * 1024, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -247,6 +254,43 @@ is_retryable_status (guint status)
   return status == 429 || (status >= 500 && status <= 599);
 }
 
+/* soup_session_send_and_read(), but refusing an answer longer than #SkPartnerClient:max-body
+ * (%SK_CONNECTOR_ERROR_HTTP, not retried). */
+static GBytes *
+send_and_read_bounded (SkPartnerClient  *self,
+                       SoupMessage      *msg,
+                       GCancellable     *cancellable,
+                       GError          **error)
+{
+  g_autoptr(GInputStream) stream = soup_session_send (self->session, msg, cancellable, error);
+  g_autoptr(GByteArray) body = NULL;
+  guint8 buffer[16384];
+
+  if (stream == NULL)
+    return NULL;
+
+  body = g_byte_array_new ();
+  for (;;)
+    {
+      gssize n = g_input_stream_read (stream, buffer, sizeof buffer, cancellable, error);
+
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      if ((gsize) n > self->max_body - body->len)
+        {
+          g_set_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_HTTP,
+                       _("The partner’s answer is longer than %u bytes"), self->max_body);
+          return NULL;
+        }
+      g_byte_array_append (body, buffer, (guint) n);
+    }
+  g_input_stream_close (stream, NULL, NULL);
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&body));
+}
+
 /**
  * sk_partner_client_request:
  * @self: a client
@@ -306,12 +350,12 @@ sk_partner_client_request (SkPartnerClient     *self,
         soup_message_set_request_body_from_bytes (msg, content_type, body);
 
       self->n_requests++;
-      response = soup_session_send_and_read (self->session, msg, cancellable, &local_error);
+      response = send_and_read_bounded (self, msg, cancellable, &local_error);
 
       if (response == NULL)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-              local_error->domain == G_TLS_ERROR)
+              local_error->domain == G_TLS_ERROR || local_error->domain == SK_CONNECTOR_ERROR)
             {
               g_propagate_error (error, g_steal_pointer (&local_error));
               return NULL;

@@ -101,6 +101,42 @@ test_other_4xx_not_retried (void)
   g_assert_cmpuint (sk_fake_partner_get_n_requests (fake), ==, 1);
 }
 
+static void
+serve_big (SkFakePartner     *fake,
+           SoupServerMessage *msg,
+           gpointer           user_data)
+{
+  g_autofree char *text = g_strnfill (5000, ' ');
+
+  text[0] = '[';
+  text[4999] = ']';
+  sk_fake_reply_text (msg, 200, "application/json", text);
+}
+
+/* An answer longer than max-body is refused at once, not read to its end or retried; one
+ * within it is read whole. */
+static void
+test_max_body (void)
+{
+  g_autoptr(SkFakePartner) big = sk_fake_partner_new (serve_big, NULL);
+  g_autoptr(SkPartnerClient) client = sk_test_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) refused = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  g_object_set (client, "max-body", 4096, NULL);
+  refused = get (client, big, NULL, NULL, &error);
+  g_assert_null (refused);
+  g_assert_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_HTTP);
+  g_assert_cmpuint (sk_fake_partner_get_n_requests (big), ==, 1);
+
+  g_clear_error (&error);
+  g_object_set (client, "max-body", 5000, NULL);
+  body = get (client, big, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (body), ==, 5000);
+}
+
 /* Nobody listens: retried, then a network error. */
 static void
 test_unreachable (void)
@@ -291,6 +327,7 @@ main (int   argc,
   g_test_add_func ("/connectors/client/cancel-during-backoff", test_cancel_during_backoff);
   g_test_add_func ("/connectors/client/other-4xx-not-retried", test_other_4xx_not_retried);
   g_test_add_func ("/connectors/client/unreachable", test_unreachable);
+  g_test_add_func ("/connectors/client/max-body", test_max_body);
   g_test_add_func ("/connectors/settings/bad", test_bad_settings);
   g_test_add_func ("/connectors/settings/window", test_window);
   g_test_add_func ("/connectors/json/decimals", test_json_decimals);
