@@ -14,7 +14,8 @@
  *
  * 1C:Enterprise through its standard OData interface: the documents (`Document_ЧекККМ` by
  * default) dated in the window, posted and not marked for deletion, with the counterparty
- * expanded for its phone, `$orderby=Date` and `$top`/`$skip`. A document is a sale when it is
+ * expanded for its phone, `$orderby=Date,Ref_Key` (documents sharing a time keep one order
+ * from page to page) and `$top`/`$skip`. A document is a sale when it is
  * posted, not marked for deletion and its `ВидОперации` is "Продажа"; a "Возврат" is not.
  * Dates carry no offset: they are in the partner's zone.
  *
@@ -230,7 +231,7 @@ documents_uri (SkOnecConnector *self,
       g_string_append (uri, "&$expand=");
       g_string_append_uri_escaped (uri, self->expand, NULL, FALSE);
     }
-  g_string_append_printf (uri, "&$orderby=Date&$top=%u&$skip=%" G_GUINT64_FORMAT,
+  g_string_append_printf (uri, "&$orderby=Date,Ref_Key&$top=%u&$skip=%" G_GUINT64_FORMAT,
                           self->page_size, (guint64) (page - 1) * self->page_size);
   return g_string_free (g_steal_pointer (&uri), FALSE);
 }

@@ -65,7 +65,7 @@ serve_documents (SkFakePartner     *fake,
                    "Date ge datetime'2026-11-19T23:45:00' and Date lt datetime'2026-11-21T00:00:00' "
                    "and Posted eq true and DeletionMark eq false");
   g_assert_cmpstr (g_hash_table_lookup (query, "$expand"), ==, "Контрагент");
-  g_assert_cmpstr (g_hash_table_lookup (query, "$orderby"), ==, "Date");
+  g_assert_cmpstr (g_hash_table_lookup (query, "$orderby"), ==, "Date,Ref_Key");
   g_assert_true (g_ascii_string_to_unsigned (g_hash_table_lookup (query, "$top"), 10, 1, 1000, &top, NULL));
   g_assert_true (g_ascii_string_to_unsigned (g_hash_table_lookup (query, "$skip"), 10, 0, 1000, &skip, NULL));
   g_assert_cmpuint (top, ==, PAGE_SIZE);
