@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "sk-db"
+
+#include "sk-analytics.h"
+
+#include "sk-db.h"
+
+SkAnalyticsPeriod *
+sk_analytics_period_new (const char  *business_id,
+                         const GDate *from,
+                         const GDate *to)
+{
+  SkAnalyticsPeriod *period;
+
+  g_return_val_if_fail (from != NULL && g_date_valid (from), NULL);
+  g_return_val_if_fail (to != NULL && g_date_valid (to), NULL);
+
+  period = g_new0 (SkAnalyticsPeriod, 1);
+  period->business_id = g_strdup (business_id);
+  period->from = *from;
+  period->to = *to;
+  return period;
+}
+
+SkAnalyticsPeriod *
+sk_analytics_period_copy (const SkAnalyticsPeriod *period)
+{
+  g_return_val_if_fail (period != NULL, NULL);
+
+  return sk_analytics_period_new (period->business_id, &period->from, &period->to);
+}
+
+void
+sk_analytics_period_free (SkAnalyticsPeriod *period)
+{
+  if (period == NULL)
+    return;
+
+  g_free (period->business_id);
+  g_free (period);
+}
+
+/* The period of the same number of days just before @period, for "change against the
+ * previous period". */
+void
+sk_analytics_period_previous (const SkAnalyticsPeriod *period,
+                              GDate                   *from,
+                              GDate                   *to)
+{
+  gint days;
+
+  g_return_if_fail (period != NULL && from != NULL && to != NULL);
+
+  days = g_date_days_between (&period->from, &period->to) + 1;
+  *to = period->from;
+  g_date_subtract_days (to, 1);
+  *from = period->from;
+  g_date_subtract_days (from, days);
+}
+
+/* Returns: (transfer full): YYYY-MM-DD, for a query parameter or a report. */
+char *
+sk_analytics_date_string (const GDate *date)
+{
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+
+  return g_strdup_printf ("%04u-%02u-%02u", g_date_get_year (date),
+                          g_date_get_month (date), g_date_get_day (date));
+}
+
+static void
+cancel_query (GCancellable *cancellable,
+              PGcancel     *cancel)
+{
+  char reason[256];
+
+  /* PQcancel is safe from any thread; a failure only means the query runs to its end. */
+  if (!PQcancel (cancel, reason, sizeof reason))
+    g_debug ("cannot cancel the query: %s", reason);
+}
+
+/**
+ * sk_analytics_query:
+ * @what: what the query computes, for the error message
+ * @params: (array length=n_params) (nullable): text parameters ($1…)
+ * @cancellable: (nullable): cancels the query on the server (PQcancel) when it fires
+ *
+ * Runs one parameterised read on @conn, which the calling thread owns, and waits for its
+ * result. Blocks: call it from a worker thread, never the main loop.
+ *
+ * Returns: (transfer full): the tuples, or %NULL with @error set (%G_IO_ERROR_CANCELLED when
+ *   @cancellable fired, %SK_DB_ERROR_QUERY otherwise).
+ */
+PGresult *
+sk_analytics_query (PGconn              *conn,
+                    const char          *what,
+                    const char          *sql,
+                    int                  n_params,
+                    const char * const  *params,
+                    GCancellable        *cancellable,
+                    GError             **error)
+{
+  PGcancel *cancel = NULL;
+  gulong handler = 0;
+  PGresult *result = NULL;
+  PGresult *next;
+
+  g_return_val_if_fail (conn != NULL && what != NULL && sql != NULL, NULL);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+
+  if (!PQsendQueryParams (conn, sql, n_params, NULL, params, NULL, NULL, 0))
+    {
+      g_set_error (error, SK_DB_ERROR, SK_DB_ERROR_QUERY, "%s: %s", what,
+                   PQerrorMessage (conn));
+      return NULL;
+    }
+
+  if (cancellable != NULL)
+    {
+      cancel = PQgetCancel (conn);
+      if (cancel != NULL)
+        handler = g_cancellable_connect (cancellable, G_CALLBACK (cancel_query), cancel, NULL);
+    }
+
+  /* Read to the end so that the connection is ready for the next query. */
+  while ((next = PQgetResult (conn)) != NULL)
+    {
+      if (result == NULL)
+        result = next;
+      else
+        PQclear (next);
+    }
+
+  if (cancel != NULL)
+    {
+      g_cancellable_disconnect (cancellable, handler);
+      PQfreeCancel (cancel);
+    }
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      PQclear (result);
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+      return NULL;
+    }
+
+  if (!sk_db_result_ok (result, what, error))
+    {
+      PQclear (result);
+      return NULL;
+    }
+  return result;
+}
