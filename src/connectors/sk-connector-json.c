@@ -26,6 +26,45 @@ is_number_char (char c)
   return g_ascii_isdigit (c) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
 }
 
+/* The UTF-16 unit of four hex digits at @p, or -1. */
+static gint
+hex4_value (const char *p)
+{
+  gint value = 0;
+
+  for (guint k = 0; k < 4; k++)
+    {
+      if (!g_ascii_isxdigit (p[k]))
+        return -1;
+      value = value * 16 + g_ascii_xdigit_value (p[k]);
+    }
+  return value;
+}
+
+/* The length of the escape at @p (starting with the backslash), or 0 if it is not JSON:
+ * one of \" \\ \/ \b \f \n \r \t, or \u and four hex digits, a high surrogate only
+ * when a \u low surrogate follows it, a low surrogate never alone. */
+static gsize
+valid_escape_length (const char *p,
+                     gsize       len)
+{
+  gint unit;
+
+  if (len < 2)
+    return 0;
+  if (strchr ("\"\\/bfnrt", p[1]) != NULL && p[1] != '\0')
+    return 2;
+  if (p[1] != 'u' || len < 6 || (unit = hex4_value (p + 2)) < 0)
+    return 0;
+  if (unit >= 0xDC00 && unit <= 0xDFFF)
+    return 0;
+  if (unit < 0xD800 || unit > 0xDBFF)
+    return 6;
+  if (len < 12 || p[6] != '\\' || p[7] != 'u' || (unit = hex4_value (p + 8)) < 0)
+    return 0;
+  return unit >= 0xDC00 && unit <= 0xDFFF ? 12 : 0;
+}
+
 /*
  * Copies @data, turning every number literal with a fraction or an exponent into a string.
  * json-glib would read "3750.50" as a double, and money must never go through binary floating
@@ -51,11 +90,25 @@ quote_decimals (const char  *data,
 
       if (in_string)
         {
-          g_string_append_c (text, c);
-          if (c == '\\' && i + 1 < len)
+          /* JSON has no raw control characters in strings, and json-glib 1.6 leaks its
+           * string buffer on a malformed \u escape: both are refused before it sees them. */
+          if ((guchar) c < 0x20)
             {
-              g_string_append_c (text, data[i + 1]);
-              i += 2;
+              parse_error (error);
+              return NULL;
+            }
+          g_string_append_c (text, c);
+          if (c == '\\')
+            {
+              gsize escape_len = valid_escape_length (data + i, len - i);
+
+              if (escape_len == 0)
+                {
+                  parse_error (error);
+                  return NULL;
+                }
+              g_string_append_len (text, data + i + 1, (gssize) (escape_len - 1));
+              i += escape_len;
               continue;
             }
           if (c == '"')

@@ -277,6 +277,17 @@ test_json_one_value_and_time_range (void)
     { "{'a': '{'}{}", FALSE },
     { "{/* { */}{}", FALSE },
     { "{\"a\": \"it's /here/\"}", TRUE },
+    /* Escapes: json-glib 1.6 leaks on the bad ones, so they never reach it. */
+    { "{\"a\": \"\\u00e9\\n\\t\\\"\\\\\\/\"}", TRUE },
+    { "{\"a\": \"\\ud83d\\ude00\"}", TRUE },
+    { "{\"o\n\n\\udaa\n\\u:", FALSE },
+    { "{\"a\": \"\\udaa\"}", FALSE },
+    { "{\"a\": \"\\ud83d\"}", FALSE },
+    { "{\"a\": \"\\ud83dx\\ude00\"}", FALSE },
+    { "{\"a\": \"\\ude00\"}", FALSE },
+    { "{\"a\": \"\\x41\"}", FALSE },
+    { "{\"a\": \"line\nbreak\"}", FALSE },
+    { "{\"a\": \"\\", FALSE },
   };
   static const struct
   {
