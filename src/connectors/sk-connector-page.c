@@ -80,6 +80,51 @@ sk_connector_page_add_sale (SkConnectorPage     *page,
 }
 
 /**
+ * sk_connector_page_add_refund:
+ * @id: the refund's own id in the partner's system
+ * @original_id: the id of the sale it refunds, in the same system and account
+ * @amount: how much was returned, > 0 (stored as a negative purchase)
+ *
+ * Adds a refund of a sale this connector reported. It carries no phone: the pipeline gives
+ * it to the sale's buyer, and refuses it if the sale is unknown or already refunded in full.
+ *
+ * Returns: %FALSE (and counts the record as invalid) when an id is unusable
+ */
+gboolean
+sk_connector_page_add_refund (SkConnectorPage     *page,
+                              const SkPageContext *ctx,
+                              const char          *system,
+                              const char          *id,
+                              const char          *original_id,
+                              gint64               occurred_at,
+                              SkKopecks            amount)
+{
+  g_autoptr(SkPurchase) p = sk_purchase_new ();
+
+  g_return_val_if_fail (page != NULL, FALSE);
+  g_return_val_if_fail (ctx != NULL, FALSE);
+  g_return_val_if_fail (amount > 0, FALSE);
+
+  p->external_id = sk_connector_external_id (system, ctx->account, id);
+  p->original_external_id = sk_connector_external_id (system, ctx->account, original_id);
+  if (p->external_id == NULL || p->original_external_id == NULL ||
+      g_str_equal (p->external_id, p->original_external_id))
+    {
+      page->n_invalid++;
+      return FALSE;
+    }
+  p->business_id = g_strdup (ctx->business_id);
+  p->occurred_at = occurred_at;
+  p->amount = -amount;
+  p->source = SK_PURCHASE_SOURCE_PARTNER;
+  p->completed = TRUE;
+
+  g_ptr_array_add (page->purchases, g_steal_pointer (&p));
+  g_ptr_array_add (page->contact_ids, g_strdup (""));
+  return TRUE;
+}
+
+/**
  * sk_connector_page_resolve_phones:
  * @page: a parsed page with contact ids
  * @phones: (element-type utf8 utf8): contact id to normalised phone

@@ -67,6 +67,13 @@ gboolean         sk_connector_page_add_sale        (SkConnectorPage      *page,
                                                     SkKopecks             amount,
                                                     const char           *raw_phone,
                                                     const char           *contact_id);
+gboolean         sk_connector_page_add_refund      (SkConnectorPage      *page,
+                                                    const SkPageContext  *ctx,
+                                                    const char           *system,
+                                                    const char           *id,
+                                                    const char           *original_id,
+                                                    gint64                occurred_at,
+                                                    SkKopecks             amount);
 void             sk_connector_page_resolve_phones  (SkConnectorPage      *page,
                                                     GHashTable           *phones);
 

@@ -16,13 +16,15 @@
  * default) dated in the window, posted and not marked for deletion, with the counterparty
  * expanded for its phone, `$orderby=Date,Ref_Key` (documents sharing a time keep one order
  * from page to page) and `$top`/`$skip`. A document is a sale when it is
- * posted, not marked for deletion and its `ВидОперации` is "Продажа"; a "Возврат" is not.
+ * posted, not marked for deletion and its `ВидОперации` is "Продажа". A posted "Возврат"
+ * that names the sale it refunds (the "refund-reference" attribute) is a refund of that sale;
+ * one that names none cannot be matched to a purchase and is skipped.
  * Dates carry no offset: they are in the partner's zone.
  *
  * Settings: "base-url" (the published infobase, https://host/base), "user", "password"
  * (HTTP Basic), and optionally "document" (Document_ЧекККМ), "amount-field"
  * (СуммаДокумента), "phone-path" (Контрагент/КонтактнаяИнформация: all but the last member
- * are expanded), "page-size" (500, at most 1000), "account" (the host by default), "business-id",
+ * are expanded), "refund-reference" (ЧекККМПродажа_Key), "page-size" (500, at most 1000), "account" (the host by default), "business-id",
  * "time-zone".
  */
 struct _SkOnecConnector
@@ -33,6 +35,7 @@ struct _SkOnecConnector
   char      *document;
   char      *amount_field;
   char      *phone_path;
+  char      *refund_reference;
   char      *expand;
   char      *account;
   char      *authorization;
@@ -45,7 +48,10 @@ struct _SkOnecConnector
 #define DEFAULT_DOCUMENT "Document_ЧекККМ"
 #define DEFAULT_AMOUNT "СуммаДокумента"
 #define DEFAULT_PHONE_PATH "Контрагент/КонтактнаяИнформация"
+#define DEFAULT_REFUND_REFERENCE "ЧекККМПродажа_Key"
 #define OPERATION_SALE "Продажа"
+#define OPERATION_REFUND "Возврат"
+#define EMPTY_REFERENCE "00000000-0000-0000-0000-000000000000"
 #define CONTACT_PHONE "Телефон"
 
 static void connector_iface_init (SkConnectorInterface *iface);
@@ -94,6 +100,8 @@ parse_document (const SkPageContext *ctx,
   JsonObject *document = sk_connector_json_object (node);
   g_autofree char *id = sk_connector_json_dup_id (document, "Ref_Key");
   g_autofree char *phone = NULL;
+  g_autofree char *original = NULL;
+  const char *operation;
   gboolean posted = FALSE;
   gboolean deleted = TRUE;
   gint64 occurred_at;
@@ -106,11 +114,25 @@ parse_document (const SkPageContext *ctx,
       return;
     }
 
-  /* The $filter asks for these already; a check posted later or marked since is not a sale.
-   * A refund ("Возврат") is not a sale either. */
+  /* The $filter asks for these already; a check posted later or marked since is not a sale. */
   if (!sk_connector_json_get_bool (document, "Posted", &posted) || !posted ||
-      !sk_connector_json_get_bool (document, "DeletionMark", &deleted) || deleted ||
-      g_strcmp0 (sk_connector_json_get_string (document, "ВидОперации"), OPERATION_SALE) != 0)
+      !sk_connector_json_get_bool (document, "DeletionMark", &deleted) || deleted)
+    {
+      page->n_skipped++;
+      return;
+    }
+
+  operation = sk_connector_json_get_string (document, "ВидОперации");
+  if (g_strcmp0 (operation, OPERATION_REFUND) == 0)
+    {
+      original = sk_connector_json_dup_id (document, fields->refund_reference);
+      if (original == NULL || g_str_equal (original, EMPTY_REFERENCE))
+        {
+          page->n_skipped++;
+          return;
+        }
+    }
+  else if (g_strcmp0 (operation, OPERATION_SALE) != 0)
     {
       page->n_skipped++;
       return;
@@ -125,6 +147,13 @@ parse_document (const SkPageContext *ctx,
   if (amount == 0)
     {
       page->n_skipped++;
+      return;
+    }
+
+  /* A refund is the original buyer's: the pipeline takes her from the sale. */
+  if (original != NULL)
+    {
+      sk_connector_page_add_refund (page, ctx, SYSTEM, id, original, occurred_at, amount);
       return;
     }
 
@@ -155,7 +184,7 @@ sk_onec_parse_page (const SkPageContext  *ctx,
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(SkConnectorPage) page = NULL;
-  SkOnecFields f = { DEFAULT_AMOUNT, DEFAULT_PHONE_PATH };
+  SkOnecFields f = { DEFAULT_AMOUNT, DEFAULT_PHONE_PATH, DEFAULT_REFUND_REFERENCE };
   JsonObject *object;
   JsonArray *documents;
   guint n;
@@ -167,6 +196,8 @@ sk_onec_parse_page (const SkPageContext  *ctx,
     f.amount = fields->amount;
   if (fields != NULL && fields->phone_path != NULL)
     f.phone_path = fields->phone_path;
+  if (fields != NULL && fields->refund_reference != NULL)
+    f.refund_reference = fields->refund_reference;
 
   root = sk_connector_json_parse (data, len, error);
   if (root == NULL)
@@ -259,7 +290,7 @@ onec_fetch (SkConnector      *connector,
     "Authorization", self->authorization,
     NULL,
   };
-  SkOnecFields fields = { self->amount_field, self->phone_path };
+  SkOnecFields fields = { self->amount_field, self->phone_path, self->refund_reference };
   SkPageContext ctx = {
     .account = self->account,
     .business_id = self->business_id,
@@ -332,6 +363,7 @@ sk_onec_connector_finalize (GObject *object)
   g_free (self->document);
   g_free (self->amount_field);
   g_free (self->phone_path);
+  g_free (self->refund_reference);
   g_free (self->expand);
   g_free (self->account);
   g_free (self->authorization);
@@ -397,6 +429,7 @@ sk_onec_connector_new (GHashTable  *settings,
   const char *document;
   const char *amount_field;
   const char *phone_path;
+  const char *refund_reference;
   guint page_size;
   const char *slash;
 
@@ -425,8 +458,12 @@ sk_onec_connector_new (GHashTable  *settings,
     return name_error (error, "document");
   if (!is_member_path (amount_field, FALSE))
     return name_error (error, "amount-field");
+  refund_reference = sk_connector_setting (settings, "refund-reference",
+                                           DEFAULT_REFUND_REFERENCE, NULL);
   if (!is_member_path (phone_path, TRUE))
     return name_error (error, "phone-path");
+  if (!is_member_path (refund_reference, FALSE))
+    return name_error (error, "refund-reference");
 
   if (!sk_connector_setting_uint (settings, "page-size", "500", 1, 1000, &page_size, error))
     return NULL;
@@ -442,6 +479,7 @@ sk_onec_connector_new (GHashTable  *settings,
   self->document = g_strdup (document);
   self->amount_field = g_strdup (amount_field);
   self->phone_path = g_strdup (phone_path);
+  self->refund_reference = g_strdup (refund_reference);
   slash = strrchr (phone_path, '/');
   if (slash != NULL)
     self->expand = g_strndup (phone_path, (gsize) (slash - phone_path));

@@ -14,6 +14,8 @@ G_DECLARE_FINAL_TYPE (SkOnecConnector, sk_onec_connector, SK, ONEC_CONNECTOR, GO
  * @amount: (nullable): the document's amount attribute; "СуммаДокумента" when %NULL
  * @phone_path: (nullable): the members from the document to the contact information table,
  *   separated by "/"; "Контрагент/КонтактнаяИнформация" when %NULL
+ * @refund_reference: (nullable): the attribute of a "Возврат" document holding the sale it
+ *   refunds; "ЧекККМПродажа_Key" when %NULL
  *
  * What depends on the 1C configuration (Розница, УТ, УНФ…). Everything is borrowed.
  */
@@ -21,6 +23,7 @@ typedef struct
 {
   const char *amount;
   const char *phone_path;
+  const char *refund_reference;
 } SkOnecFields;
 
 SkConnector     *sk_onec_connector_new  (GHashTable           *settings,

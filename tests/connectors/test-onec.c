@@ -320,6 +320,56 @@ test_fields (void)
   g_assert_cmpint (p->amount, ==, 10000);
 }
 
+/* A "Возврат" naming its sale is a refund of it; one naming none, or the empty reference, is
+ * skipped; the reference attribute is configurable. */
+static void
+test_refunds (void)
+{
+  const char *json =
+    "{\"value\":["
+    "{\"Ref_Key\":\"s1\",\"Posted\":true,\"DeletionMark\":false,\"ВидОперации\":\"Продажа\","
+    " \"Date\":\"2026-11-20T10:00:00\",\"СуммаДокумента\":1280},"
+    "{\"Ref_Key\":\"r1\",\"Posted\":true,\"DeletionMark\":false,\"ВидОперации\":\"Возврат\","
+    " \"Date\":\"2026-11-20T15:08:09\",\"СуммаДокумента\":\"500.50\",\"ЧекККМПродажа_Key\":\"s1\","
+    " \"Основание_Key\":\"s9\"},"
+    "{\"Ref_Key\":\"r2\",\"Posted\":true,\"DeletionMark\":false,\"ВидОперации\":\"Возврат\","
+    " \"Date\":\"2026-11-20T15:09:00\",\"СуммаДокумента\":100,"
+    " \"ЧекККМПродажа_Key\":\"00000000-0000-0000-0000-000000000000\"},"
+    "{\"Ref_Key\":\"r3\",\"Posted\":true,\"DeletionMark\":false,\"ВидОперации\":\"Возврат\","
+    " \"Date\":\"2026-11-20T15:10:00\",\"СуммаДокумента\":100},"
+    "{\"Ref_Key\":\"r4\",\"Posted\":true,\"DeletionMark\":false,\"ВидОперации\":\"Возврат\","
+    " \"Date\":\"2026-11-20T15:11:00\",\"СуммаДокумента\":100,\"ЧекККМПродажа_Key\":\"r4\"}"
+    "]}";
+  SkOnecFields other = { .refund_reference = "Основание_Key" };
+  SkPageContext ctx = { .account = "lotos", .business_id = "aaaaaaaa-0000-4000-8000-000000000002",
+                        .page = 1, .page_size = 10 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkConnectorPage) page = sk_onec_parse_page (&ctx, NULL, json, strlen (json), &error);
+  g_autoptr(SkConnectorPage) configured = NULL;
+  SkPurchase *refund;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->n_records, ==, 5);
+  g_assert_cmpuint (page->purchases->len, ==, 2);
+  g_assert_cmpuint (page->n_skipped, ==, 2);   /* r2: empty reference, r3: none */
+  g_assert_cmpuint (page->n_invalid, ==, 1);   /* r4 refunds itself */
+
+  refund = g_ptr_array_index (page->purchases, 1);
+  g_assert_cmpstr (refund->external_id, ==, "onec:lotos:r1");
+  g_assert_cmpstr (refund->original_external_id, ==, "onec:lotos:s1");
+  g_assert_cmpint (refund->amount, ==, -50050);
+  g_assert_null (refund->phone_e164);
+  g_assert_true (sk_purchase_is_refund (refund));
+  g_assert_true (sk_purchase_validate (refund, &error));
+  g_assert_no_error (error);
+
+  configured = sk_onec_parse_page (&ctx, &other, json, strlen (json), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (configured->purchases->len, ==, 2);
+  refund = g_ptr_array_index (configured->purchases, 1);
+  g_assert_cmpstr (refund->original_external_id, ==, "onec:lotos:s9");
+}
+
 static void
 test_settings (void)
 {
@@ -425,6 +475,7 @@ main (int   argc,
   g_test_add_func ("/connectors/onec/phones", test_phones);
   g_test_add_func ("/connectors/onec/fields", test_fields);
   g_test_add_func ("/connectors/onec/settings", test_settings);
+  g_test_add_func ("/connectors/onec/refunds", test_refunds);
   g_test_add_func ("/connectors/onec/garbage", test_garbage);
   g_test_add ("/connectors/onec/fetch", Fixture, NULL,
               fixture_setup, test_fetch, fixture_teardown);

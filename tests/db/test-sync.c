@@ -606,6 +606,79 @@ test_list (SyncFixture   *f,
   g_assert_cmpuint (market->len, ==, 1);
 }
 
+static SkPurchase *
+refund_of (const char *external_id,
+           const char *original_external_id,
+           SkKopecks   amount)
+{
+  SkPurchase *p = sk_purchase_new ();
+
+  p->business_id = g_strdup (SALON);
+  p->external_id = g_strdup (external_id);
+  p->original_external_id = g_strdup (original_external_id);
+  p->occurred_at = g_get_real_time () - (gint64) G_USEC_PER_SEC * 60;
+  p->amount = -amount;
+  p->category = SK_CATEGORY_NONE;
+  p->source = SK_PURCHASE_SOURCE_PARTNER;
+  p->completed = TRUE;
+  return p;
+}
+
+/* A partner's refund (no customer of its own) is recorded against the sale it names and
+ * belongs to that sale's buyer; one of an unknown sale, or beyond what is left of the sale,
+ * is rejected and counted, and the page still commits. */
+static void
+test_page_refunds (SyncFixture   *f,
+                   gconstpointer  data)
+{
+  const char * const sale_ids[] = { "onec:base:s1", NULL };
+  g_autoptr(GPtrArray) sales = page_of (sale_ids);
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
+  g_autoptr(SkSyncRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rows = NULL;
+  SkSyncCounts page;
+  gint64 id = store (f, SALON, "onec");
+
+  run = begin (f, f->service, id);
+  g_assert_true (sk_sync_record_page (run, sales, 1, "1", &page, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (page.recorded, ==, 1);
+
+  g_ptr_array_add (refunds, refund_of ("onec:base:r1", "onec:base:s1", 40000));
+  g_ptr_array_add (refunds, refund_of ("onec:base:r3", "onec:base:unknown", 100));
+  g_assert_true (sk_sync_record_page (run, refunds, 0, "2", &page, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (page.fetched, ==, 2);
+  g_assert_cmpuint (page.recorded, ==, 1);
+  g_assert_cmpuint (page.rejected, ==, 1);
+
+  /* 60,000.01 ₽ is more than is left of the sale; 60,000 ₽ is all of it. */
+  g_ptr_array_set_size (refunds, 0);
+  g_ptr_array_add (refunds, refund_of ("onec:base:r2", "onec:base:s1", 60001));
+  g_assert_true (sk_sync_record_page (run, refunds, 0, "3", &page, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (page.rejected, ==, 1);
+  g_ptr_array_set_size (refunds, 0);
+  g_ptr_array_add (refunds, refund_of ("onec:base:r4", "onec:base:s1", 60000));
+  g_assert_true (sk_sync_record_page (run, refunds, 0, "4", &page, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (page.recorded, ==, 1);
+  finish (run, NULL);
+
+  rows = sk_test_query_value (f->base.conn,
+                              "SELECT string_agg(p.external_id || ' ' || p.amount || ' '"
+                              "                  || p.member_id || ' ' || coalesce(o.external_id, '-'),"
+                              "                  '; ' ORDER BY p.external_id)"
+                              "  FROM purchases p"
+                              "  LEFT JOIN purchase_keys o ON o.id = p.original_purchase_id"
+                              " WHERE p.business_id = $1", SALON, NULL);
+  g_assert_cmpstr (rows, ==,
+                   "onec:base:r1 -40000 " ALICE " onec:base:s1; "
+                   "onec:base:r4 -60000 " ALICE " onec:base:s1; "
+                   "onec:base:s1 100000 " ALICE " -");
+}
+
 #define ADD_SYNC(path, fn) \
   g_test_add ((path), SyncFixture, NULL, sync_setup, (fn), sync_teardown)
 
@@ -621,6 +694,7 @@ main (int   argc,
   ADD_SYNC ("/sync/credentials/swapped-rows", test_credentials_swapped);
   ADD_SYNC ("/sync/lock/busy", test_lock_busy);
   ADD_SYNC ("/sync/page/atomic", test_page_atomic);
+  ADD_SYNC ("/sync/page/refunds", test_page_refunds);
   ADD_SYNC ("/sync/finish/alert-after-three-failures", test_alert_after_three_failures);
   ADD_SYNC ("/sync/begin/failures", test_begin_failures);
   ADD_SYNC ("/sync/due", test_due);
