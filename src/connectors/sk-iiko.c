@@ -15,15 +15,19 @@
  * iiko Cloud API: an access token for the API login (`POST /api/1/access_token`), then the
  * delivery and pickup orders of the organisations, closed or cancelled, by delivery date
  * (`POST /api/1/deliveries/by_delivery_date_and_status`). iiko has no pages, so the window is
- * read in slices of "window-hours". An order is a sale when it was created (`creationStatus`
+ * read in slices of "window-hours". After that, while the last run is less than
+ * #REVISION_MAX_AGE_US old, only what changed since its revision is read
+ * (`POST /api/1/deliveries/by_revision`): iiko keeps revisions for three hours, and an order
+ * delivered earlier and closed since comes back with a new one. The cursor is
+ * "MICROSECONDS:rREVISION", or plain microseconds when iiko gave no revision. An order is a sale when it was created (`creationStatus`
  * Success), is Closed and is not deleted; its amount is `order.sum`, after discounts. Dates
  * are the terminal's local time, without an offset.
  *
  * The token lives an hour: one is taken per fetch, and taken again once when iiko refuses it.
  *
  * Settings: "api-login", "organization-ids" (comma-separated), and optionally "base-url"
- * (https://api-ru.iiko.services), "window-hours" (24), "lookback-hours" (24: an order
- * delivered but closed later is read again until then), "account" (the first organisation
+ * (https://api-ru.iiko.services), "window-hours" (24), "lookback-hours" (24: without a
+ * revision, an order delivered but closed later is read again until then), "account" (the first organisation
  * by default), "business-id", "time-zone".
  */
 struct _SkIikoConnector
@@ -43,6 +47,8 @@ struct _SkIikoConnector
 #define SYSTEM "iiko"
 #define TOKEN_MAX 4096
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+/* iiko answers by_revision for revisions up to 3 hours old; half an hour to spare. */
+#define REVISION_MAX_AGE_US (5 * HOUR_US / 2)
 
 static void connector_iface_init (SkConnectorInterface *iface);
 
@@ -130,7 +136,7 @@ parse_order (const SkPageContext *ctx,
       return;
     }
 
-  /* Cancelled, Delivered (closed later: the lookback reads it again) and the rest are not
+  /* Cancelled, Delivered (closed later: read again then) and the rest are not
    * sales yet; neither is an order the terminal failed to create. */
   sk_connector_json_get_bool (order, "isDeleted", &deleted);
   if (g_strcmp0 (sk_connector_json_get_string (info, "creationStatus"), "Success") != 0 ||
@@ -166,7 +172,8 @@ parse_order (const SkPageContext *ctx,
  *   %SK_CONNECTOR_ERROR_PARTNER for iiko's error body)
  *
  * Pure: any bytes give a page or an error, never a crash. iiko does not page, so the page is
- * always done: the fetch walks the window in slices instead.
+ * always done: the fetch walks the window in slices instead. @next is the answer's
+ * `maxRevision`, where the next run's by_revision starts, or %NULL when it has none.
  *
  * Returns: (transfer full) (nullable): the page
  */
@@ -180,6 +187,7 @@ sk_iiko_parse_page (const SkPageContext  *ctx,
   g_autoptr(SkConnectorPage) page = NULL;
   JsonObject *object;
   JsonArray *organizations;
+  gint64 revision;
 
   g_return_val_if_fail (ctx != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -209,6 +217,8 @@ sk_iiko_parse_page (const SkPageContext  *ctx,
     }
 
   page->done = TRUE;
+  if (sk_connector_json_get_int (object, "maxRevision", &revision) && revision >= 0)
+    page->next = g_strdup_printf ("%" G_GINT64_FORMAT, revision);
   return g_steal_pointer (&page);
 }
 
@@ -305,10 +315,111 @@ orders_request (SkIikoConnector *self,
   return b;
 }
 
+static JsonBuilder *
+revision_request (SkIikoConnector *self,
+                  gint64           revision)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "startRevision");
+  json_builder_add_int_value (b, revision);
+  json_builder_set_member_name (b, "organizationIds");
+  json_builder_begin_array (b);
+  for (guint i = 0; self->organization_ids[i] != NULL; i++)
+    json_builder_add_string_value (b, self->organization_ids[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return b;
+}
+
 static const char *
 iiko_get_system (SkConnector *connector)
 {
   return SYSTEM;
+}
+
+/* One fetch's token: taken at the start, renewed once when iiko refuses it mid-way. */
+typedef struct
+{
+  char     *token;
+  gboolean  renewed;
+} Session;
+
+/* Posts @request to @path and parses the orders into @batch, keeping the largest revision. */
+static gboolean
+fetch_orders (SkIikoConnector   *self,
+              SkPartnerClient   *client,
+              Session           *session,
+              const char        *path,
+              JsonBuilder       *request,
+              SkPageContext     *ctx,
+              SkConnectorBatch  *batch,
+              gint64            *max_revision,
+              GCancellable      *cancellable,
+              GError           **error)
+{
+  for (;;)
+    {
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(SkConnectorPage) page = NULL;
+      g_autoptr(GError) local_error = NULL;
+      const char *data;
+      gsize len;
+      gint64 revision;
+
+      body = post_json (self, client, path, session->token, request, cancellable, &local_error);
+      if (body == NULL)
+        {
+          if (!session->renewed &&
+              g_error_matches (local_error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_AUTH))
+            {
+              session->renewed = TRUE;
+              g_free (session->token);
+              session->token = get_token (self, client, cancellable, error);
+              if (session->token == NULL)
+                return FALSE;
+              continue;
+            }
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+
+      data = g_bytes_get_data (body, &len);
+      page = sk_iiko_parse_page (ctx, data, len, error);
+      if (page == NULL)
+        return FALSE;
+      if (page->next != NULL && g_ascii_string_to_signed (page->next, 10, 0, G_MAXINT64,
+                                                          &revision, NULL))
+        *max_revision = MAX (*max_revision, revision);
+      sk_connector_batch_add_page (batch, page);
+      return TRUE;
+    }
+}
+
+/* "MICROSECONDS:rREVISION" or "MICROSECONDS": the time part is any connector's cursor. */
+static gboolean
+parse_cursor (const char  *cursor,
+              char       **time_part,
+              gint64      *revision,
+              GError     **error)
+{
+  const char *mark = cursor != NULL ? strstr (cursor, ":r") : NULL;
+
+  *revision = -1;
+  if (mark == NULL)
+    {
+      *time_part = g_strdup (cursor);
+      return TRUE;
+    }
+  if (!g_ascii_string_to_signed (mark + 2, 10, 0, G_MAXINT64, revision, NULL))
+    {
+      g_set_error_literal (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
+                           _("The stored sync cursor is not readable"));
+      return FALSE;
+    }
+  *time_part = g_strndup (cursor, (gsize) (mark - cursor));
+  return TRUE;
 }
 
 static SkConnectorBatch *
@@ -321,81 +432,92 @@ iiko_fetch (SkConnector      *connector,
 {
   SkIikoConnector *self = SK_IIKO_CONNECTOR (connector);
   g_autoptr(SkConnectorBatch) batch = sk_connector_batch_new ();
-  g_autofree char *token = NULL;
-  gboolean renewed = FALSE;
+  g_autofree char *time_part = NULL;
+  Session session = { NULL, FALSE };
   SkPageContext ctx = {
     .account = self->account,
     .business_id = self->business_id,
     .tz = self->tz,
     .page = 1,
   };
-  gint64 since_us;
+  gint64 since_us, last_run_us, revision, max_revision = -1;
+  gboolean ok = TRUE;
 
-  if (!sk_connector_window (cursor, now_us, &since_us, error))
+  if (!parse_cursor (cursor, &time_part, &revision, error) ||
+      !sk_connector_window (time_part, now_us, &since_us, error))
     return NULL;
-  since_us = MIN (since_us, now_us - self->lookback_us);
-  /* iiko guarantees the last 7 days only. */
-  since_us = MAX (since_us, now_us - SK_CONNECTOR_FIRST_RUN_US);
+  last_run_us = since_us + SK_CONNECTOR_OVERLAP_US;
 
-  token = get_token (self, client, cancellable, error);
-  if (token == NULL)
+  session.token = get_token (self, client, cancellable, error);
+  if (session.token == NULL)
     return NULL;
 
-  for (gint64 from_us = since_us; from_us < now_us; ctx.page++)
+  if (revision >= 0 && now_us - last_run_us <= REVISION_MAX_AGE_US)
     {
-      gint64 to_us = MIN (from_us + self->window_us, now_us);
-      g_autofree char *from = format_local (from_us, self->tz);
-      /* deliveryDateTo is inclusive: the slice ends a millisecond before the next. */
-      g_autofree char *to = format_local (to_us - 1000, self->tz);
-      g_autoptr(JsonBuilder) request = NULL;
-      g_autoptr(GBytes) body = NULL;
-      g_autoptr(SkConnectorPage) page = NULL;
+      g_autoptr(JsonBuilder) request = revision_request (self, revision);
       g_autoptr(GError) local_error = NULL;
-      const char *data;
-      gsize len;
 
-      if (from == NULL || to == NULL)
+      max_revision = revision;
+      ok = fetch_orders (self, client, &session, "/api/1/deliveries/by_revision", request, &ctx,
+                         batch, &max_revision, cancellable, &local_error);
+      /* iiko no longer knows the revision (or refuses the call): read the window instead. */
+      if (!ok && (g_error_matches (local_error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_HTTP) ||
+                  g_error_matches (local_error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_PARTNER)))
         {
-          g_set_error_literal (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
-                               _("The sync window is out of range"));
-          return NULL;
+          g_debug ("iiko by_revision failed (%s); reading the window", local_error->message);
+          ok = TRUE;
+          revision = -1;
+          max_revision = -1;
         }
-      if (ctx.page > SK_CONNECTOR_MAX_PAGES)
-        {
-          g_set_error_literal (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_PARSE,
-                               _("The partner keeps sending pages; giving up"));
-          return NULL;
-        }
-
-      request = orders_request (self, from, to);
-      body = post_json (self, client, "/api/1/deliveries/by_delivery_date_and_status", token,
-                        request, cancellable, &local_error);
-      if (body == NULL)
-        {
-          /* The token expired in the middle of the fetch: one new one, then give up. */
-          if (!renewed && g_error_matches (local_error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_AUTH))
-            {
-              renewed = TRUE;
-              g_free (token);
-              token = get_token (self, client, cancellable, error);
-              if (token == NULL)
-                return NULL;
-              ctx.page--;
-              continue;
-            }
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-
-      data = g_bytes_get_data (body, &len);
-      page = sk_iiko_parse_page (&ctx, data, len, error);
-      if (page == NULL)
-        return NULL;
-      sk_connector_batch_add_page (batch, page);
-      from_us = to_us;
+      else if (!ok)
+        g_propagate_error (error, g_steal_pointer (&local_error));
     }
 
-  batch->cursor = g_strdup_printf ("%" G_GINT64_FORMAT, now_us);
+  if (ok && (revision < 0 || now_us - last_run_us > REVISION_MAX_AGE_US))
+    {
+      since_us = MIN (since_us, now_us - self->lookback_us);
+      /* iiko guarantees the last 7 days only. */
+      since_us = MAX (since_us, now_us - SK_CONNECTOR_FIRST_RUN_US);
+
+      for (gint64 from_us = since_us; ok && from_us < now_us; ctx.page++)
+        {
+          gint64 to_us = MIN (from_us + self->window_us, now_us);
+          g_autofree char *from = format_local (from_us, self->tz);
+          /* deliveryDateTo is inclusive: the slice ends a millisecond before the next. */
+          g_autofree char *to = format_local (to_us - 1000, self->tz);
+          g_autoptr(JsonBuilder) request = NULL;
+
+          if (from == NULL || to == NULL)
+            {
+              g_set_error_literal (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS,
+                                   _("The sync window is out of range"));
+              ok = FALSE;
+              break;
+            }
+          if (ctx.page > SK_CONNECTOR_MAX_PAGES)
+            {
+              g_set_error_literal (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_PARSE,
+                                   _("The partner keeps sending pages; giving up"));
+              ok = FALSE;
+              break;
+            }
+
+          request = orders_request (self, from, to);
+          ok = fetch_orders (self, client, &session,
+                             "/api/1/deliveries/by_delivery_date_and_status", request, &ctx,
+                             batch, &max_revision, cancellable, error);
+          from_us = to_us;
+        }
+    }
+  g_free (session.token);
+  if (!ok)
+    return NULL;
+
+  if (max_revision >= 0)
+    batch->cursor = g_strdup_printf ("%" G_GINT64_FORMAT ":r%" G_GINT64_FORMAT,
+                                     now_us, max_revision);
+  else
+    batch->cursor = g_strdup_printf ("%" G_GINT64_FORMAT, now_us);
   return g_steal_pointer (&batch);
 }
 

@@ -23,6 +23,7 @@ typedef enum
   MODE_FIRST_TOKEN_EXPIRES,
   MODE_TOKENS_REFUSED,
   MODE_BROKEN_ORDERS,
+  MODE_REVISION_REFUSED,
 } Mode;
 
 typedef struct
@@ -33,6 +34,11 @@ typedef struct
   SkConnector     *connector;
   Mode             mode;
   int              n_tokens;
+  /* Orders added since the fixture, each with its revision (above the fixture's). */
+  GPtrArray       *new_orders;
+  GArray          *new_revisions;
+  gboolean         any_window;   /* by date: any window, not only the fetch's own */
+  int              n_by_revision;
 } Fixture;
 
 static JsonObject *
@@ -124,7 +130,9 @@ serve_orders (Fixture           *f,
   g_assert_cmpstr (json_array_get_string_element (statuses, 0), ==, "Closed");
   g_assert_cmpstr (json_array_get_string_element (statuses, 1), ==, "Cancelled");
   /* 15-hour slices of 2026-11-19 23:45 to 2026-11-21 00:00, the last one cut short. */
-  if (g_str_equal (from, "2026-11-19 23:45:00.000"))
+  if (f->any_window)
+    ;
+  else if (g_str_equal (from, "2026-11-19 23:45:00.000"))
     g_assert_cmpstr (to, ==, "2026-11-20 14:44:59.999");
   else
     {
@@ -162,6 +170,66 @@ serve_orders (Fixture           *f,
   sk_fake_reply_json (msg, 200, "application/json; charset=utf-8", reply);
 }
 
+/* POST /api/1/deliveries/by_revision: the orders added after startRevision. */
+static void
+serve_by_revision (Fixture           *f,
+                   SoupServerMessage *msg)
+{
+  g_autoptr(JsonNode) root = NULL;
+  JsonObject *request = request_body (msg, &root);
+  JsonArray *ids = json_object_get_array_member (request, "organizationIds");
+  gint64 start = json_object_get_int_member (request, "startRevision");
+  gint64 max_revision = json_object_get_int_member (json_node_get_object (f->fixture),
+                                                    "maxRevision");
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) reply = NULL;
+
+  g_atomic_int_inc (&f->n_by_revision);
+  if (!token_valid (f, sk_fake_header (msg, "Authorization")))
+    {
+      sk_fake_reply_text (msg, 401, "application/json",
+                          "{\"correlationId\":\"c2\",\"errorDescription\":\"Token expired\"}");
+      return;
+    }
+  if (f->mode == MODE_REVISION_REFUSED)
+    {
+      sk_fake_reply_text (msg, 400, "application/json",
+                          "{\"correlationId\":\"c6\",\"errorDescription\":"
+                          "\"Revision is too old\",\"error\":\"BadRequest\"}");
+      return;
+    }
+  g_assert_cmpuint (json_array_get_length (ids), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (ids, 0), ==, ORGANIZATION);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "correlationId");
+  json_builder_add_string_value (b, "c7");
+  json_builder_set_member_name (b, "ordersByOrganizations");
+  json_builder_begin_array (b);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "organizationId");
+  json_builder_add_string_value (b, ORGANIZATION);
+  json_builder_set_member_name (b, "orders");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < f->new_orders->len; i++)
+    {
+      gint64 revision = g_array_index (f->new_revisions, gint64, i);
+
+      max_revision = MAX (max_revision, revision);
+      if (revision > start)
+        json_builder_add_value (b, json_node_copy (g_ptr_array_index (f->new_orders, i)));
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "maxRevision");
+  json_builder_add_int_value (b, max_revision);
+  json_builder_end_object (b);
+
+  reply = json_builder_get_root (b);
+  sk_fake_reply_json (msg, 200, "application/json; charset=utf-8", reply);
+}
+
 static void
 serve (SkFakePartner     *fake,
        SoupServerMessage *msg,
@@ -175,6 +243,8 @@ serve (SkFakePartner     *fake,
     serve_token (f, msg);
   else if (g_str_equal (path, "/api/1/deliveries/by_delivery_date_and_status"))
     serve_orders (f, msg);
+  else if (g_str_equal (path, "/api/1/deliveries/by_revision"))
+    serve_by_revision (f, msg);
   else
     sk_fake_reply_text (msg, 404, "application/json", "{}");
 }
@@ -207,6 +277,8 @@ fixture_setup (Fixture       *f,
   f->client = sk_test_client_new ();
   f->connector = make_connector (f, API_LOGIN);
   f->mode = GPOINTER_TO_INT (data);
+  f->new_orders = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  f->new_revisions = g_array_new (FALSE, FALSE, sizeof (gint64));
 }
 
 static void
@@ -217,6 +289,8 @@ fixture_teardown (Fixture       *f,
   g_assert_finalize_object (f->client);
   g_clear_pointer (&f->fake, sk_fake_partner_free);
   g_clear_pointer (&f->fixture, json_node_unref);
+  g_clear_pointer (&f->new_orders, g_ptr_array_unref);
+  g_clear_pointer (&f->new_revisions, g_array_unref);
 }
 
 static SkConnectorBatch *
@@ -237,7 +311,7 @@ assert_full_batch (SkConnectorBatch *batch)
   g_assert_cmpuint (batch->n_skipped, ==, 3);
   g_assert_cmpuint (batch->n_invalid, ==, 0);
   g_assert_cmpuint (batch->n_unmatched, ==, 1);
-  g_assert_cmpstr (batch->cursor, ==, "1795208400000000");
+  g_assert_cmpstr (batch->cursor, ==, "1795208400000000:r48213377");
 
   /* whenClosed "2026-11-20 13:58:40.000", Moscow time */
   first = g_ptr_array_index (batch->purchases, 0);
@@ -413,7 +487,7 @@ test_parse_fixture (void)
 
   g_assert_no_error (error);
   g_assert_true (page->done);
-  g_assert_null (page->next);
+  g_assert_cmpstr (page->next, ==, "48213377");
   g_assert_cmpuint (page->n_records, ==, 6);
   g_assert_cmpuint (page->n_skipped, ==, 3);
   sk_test_assert_sales (page->purchases, expected, G_N_ELEMENTS (expected));
@@ -523,6 +597,90 @@ test_garbage (void)
     }
 }
 
+/* The fixture's first order again under a new id, added at @revision. */
+static void
+add_order (Fixture    *f,
+           const char *id,
+           gint64      revision)
+{
+  JsonObject *fixture = json_node_get_object (f->fixture);
+  JsonArray *organizations = json_object_get_array_member (fixture, "ordersByOrganizations");
+  JsonArray *orders = json_object_get_array_member (json_array_get_object_element (organizations, 0),
+                                                    "orders");
+  g_autofree char *text = json_to_string (json_array_get_element (orders, 0), FALSE);
+  JsonNode *copy = json_from_string (text, NULL);
+
+  json_object_set_string_member (json_node_get_object (copy), "id", id);
+  g_ptr_array_add (f->new_orders, copy);
+  g_array_append_val (f->new_revisions, revision);
+}
+
+#define LATER_US (NOW_US + G_GINT64_CONSTANT (15) * 60 * G_USEC_PER_SEC)
+
+/* After a full read, the next run within three hours asks only for what changed since the
+ * revision it stored; one that comes later reads the window again. */
+static void
+test_by_revision (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkConnectorBatch) first = fetch (f, &error);
+  g_autoptr(SkConnectorBatch) second = NULL;
+  g_autoptr(SkConnectorBatch) late = NULL;
+  g_autofree char *stale = NULL;
+  SkPurchase *p;
+  guint requests;
+
+  g_assert_no_error (error);
+  assert_full_batch (first);
+  g_assert_cmpint (g_atomic_int_get (&f->n_by_revision), ==, 0);
+
+  add_order (f, "e8a0c1d2-1f3b-4a5c-8d7e-0b1c2d3e4f99", 48213400);
+  requests = sk_fake_partner_get_n_requests (f->fake);
+  second = sk_connector_fetch (f->connector, f->client, first->cursor, LATER_US, NULL, &error);
+  g_assert_no_error (error);
+  /* A token and one by_revision call: nothing older is read again. */
+  g_assert_cmpuint (sk_fake_partner_get_n_requests (f->fake), ==, requests + 2);
+  g_assert_cmpint (g_atomic_int_get (&f->n_by_revision), ==, 1);
+  g_assert_cmpuint (second->purchases->len, ==, 1);
+  p = g_ptr_array_index (second->purchases, 0);
+  g_assert_cmpstr (p->external_id, ==, ACCOUNT "e8a0c1d2-1f3b-4a5c-8d7e-0b1c2d3e4f99");
+  g_assert_cmpint (p->amount, ==, 185000);
+  g_assert_cmpstr (second->cursor, ==, "1795209300000000:r48213400");
+
+  /* Four hours on, iiko has forgotten the revision: the window by date instead. */
+  f->any_window = TRUE;
+  stale = g_strdup_printf ("%" G_GINT64_FORMAT ":r48213400", NOW_US - 4 * 3600 * (gint64) G_USEC_PER_SEC);
+  late = sk_connector_fetch (f->connector, f->client, stale, NOW_US, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&f->n_by_revision), ==, 1);
+  g_assert_cmpuint (late->purchases->len, ==, 3);
+  g_assert_cmpstr (late->cursor, ==, "1795208400000000:r48213377");
+}
+
+/* iiko refuses the stored revision: the run reads the window instead of failing forever. */
+static void
+test_revision_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SkConnectorBatch) batch = NULL;
+  g_autofree char *cursor = g_strdup_printf ("%" G_GINT64_FORMAT ":r17", NOW_US - 3600 * (gint64) G_USEC_PER_SEC);
+
+  f->any_window = TRUE;
+  batch = sk_connector_fetch (f->connector, f->client, cursor, NOW_US, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_atomic_int_get (&f->n_by_revision), ==, 1);
+  sk_test_assert_sales (batch->purchases, expected, G_N_ELEMENTS (expected));
+  g_assert_cmpstr (batch->cursor, ==, "1795208400000000:r48213377");
+
+  /* A cursor whose revision is not a number is refused, not guessed. */
+  g_clear_pointer (&batch, sk_connector_batch_free);
+  batch = sk_connector_fetch (f->connector, f->client, "1795208400000000:rX", NOW_US, NULL, &error);
+  g_assert_error (error, SK_CONNECTOR_ERROR, SK_CONNECTOR_ERROR_SETTINGS);
+  g_assert_null (batch);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -550,6 +708,10 @@ main (int   argc,
               fixture_setup, test_malformed_token, fixture_teardown);
   g_test_add ("/connectors/iiko/malformed-json", Fixture, GINT_TO_POINTER (MODE_BROKEN_ORDERS),
               fixture_setup, test_malformed_orders, fixture_teardown);
+  g_test_add ("/connectors/iiko/by-revision", Fixture, GINT_TO_POINTER (MODE_NORMAL),
+              fixture_setup, test_by_revision, fixture_teardown);
+  g_test_add ("/connectors/iiko/revision-refused", Fixture, GINT_TO_POINTER (MODE_REVISION_REFUSED),
+              fixture_setup, test_revision_refused, fixture_teardown);
 
   return g_test_run ();
 }
