@@ -1684,7 +1684,9 @@ load (Demo          *demo,
       EXEC (demo, "setting the indexes aside",
             "CREATE TEMP TABLE demo_deferred_indexes ON COMMIT DROP AS"
             " SELECT i.indexrelid::regclass::text AS name,"
-            "        pg_get_indexdef (i.indexrelid) AS definition"
+            /* A partitioned table's index reads "ON ONLY": built that way it would stay
+             * invalid, with no index on the partitions. */
+            "        replace (pg_get_indexdef (i.indexrelid), ' ON ONLY ', ' ON ') AS definition"
             "   FROM pg_index i"
             "  WHERE i.indrelid = ANY ('{purchases, events_budget_contributions,"
             "                           business_customers}'::regclass[])"

@@ -109,6 +109,17 @@ test_demo_shape (void)
   g_assert_cmpint (count (db, "SELECT count(*) FROM members m WHERE referred_by IS NOT NULL "
                               "AND NOT EXISTS (SELECT FROM members r WHERE r.id = m.referred_by)"),
                    ==, 0);
+  /* The indexes set aside for the load are back, valid, on every partition too. */
+  g_assert_cmpint (count (db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"), ==, 0);
+  g_assert_cmpint (count (db, "SELECT count(*) FROM pg_inherits h"
+                              " JOIN pg_class c ON c.oid = h.inhrelid"
+                              " WHERE h.inhparent = 'purchases'::regclass AND NOT EXISTS"
+                              " (SELECT FROM pg_index i WHERE i.indrelid = c.oid"
+                              "  AND pg_get_indexdef (i.indexrelid) LIKE '%(member_id, occurred_at DESC)')"),
+                   ==, 0);
+  g_assert_cmpint (count (db, "SELECT count(*) FROM pg_indexes WHERE tablename = 'purchases'"),
+                   ==, 5);
+
   /* The customers table agrees with the purchases. */
   g_assert_cmpint (count (db, "SELECT count(*) FROM business_customers bc WHERE spent_kopecks <> "
                               "(SELECT sum(amount) FROM purchases p WHERE p.member_id = bc.member_id "
