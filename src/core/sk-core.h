@@ -18,3 +18,6 @@
 #include "sk-purchase.h"
 #include "sk-medical.h"
 #include "sk-csv.h"
+#include "sk-table.h"
+#include "sk-bgnbd.h"
+#include "sk-rfm.h"

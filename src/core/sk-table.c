@@ -105,7 +105,8 @@ sk_table_set_int (SkTable *table,
   set_cell (table, column, SK_TABLE_INT, g_strdup_printf ("%" G_GINT64_FORMAT, value));
 }
 
-/* Shortest text that reads back as the same double; NaN and infinities are no value. */
+/* Ten significant digits, plenty for rates and model parameters and the same on every
+ * machine; NaN and infinities are no value. */
 void
 sk_table_set_real (SkTable *table,
                    guint    column,
