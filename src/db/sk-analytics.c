@@ -68,6 +68,27 @@ sk_analytics_date_string (const GDate *date)
                           g_date_get_month (date), g_date_get_day (date));
 }
 
+/**
+ * sk_analytics_connect:
+ * @conninfo: the analytics replica's URL, or the primary's
+ *
+ * A connection for reports. JIT is off on it: the reports' plans cost enough to trigger
+ * it, and compiling took seconds longer than running them (an overview went from 15 s to
+ * under 1 s without it).
+ *
+ * Returns: (transfer full): the connection, or %NULL with @error set
+ */
+PGconn *
+sk_analytics_connect (const char  *conninfo,
+                      GError     **error)
+{
+  g_autoptr(PGconn) conn = sk_db_connect_for (conninfo, "svoikrug analytics", NULL, error);
+
+  if (conn == NULL || !sk_db_exec (conn, "SET jit = off", error))
+    return NULL;
+  return g_steal_pointer (&conn);
+}
+
 static void
 cancel_query (GCancellable *cancellable,
               PGcancel     *cancel)

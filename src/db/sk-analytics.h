@@ -34,6 +34,8 @@ void               sk_analytics_period_previous (const SkAnalyticsPeriod *period
                                                  GDate                   *to);
 char              *sk_analytics_date_string  (const GDate             *date);
 
+PGconn            *sk_analytics_connect      (const char              *conninfo,
+                                              GError                 **error);
 PGresult          *sk_analytics_query        (PGconn                  *conn,
                                               const char              *what,
                                               const char              *sql,
