@@ -14,6 +14,8 @@
 #include "sk-pipeline.h"
 #include "sk-purchase.h"
 
+#include "sk-bench.h"
+
 /*
  * bench/ingest: how fast the purchase pipeline records purchases, against a raw COPY of the
  * same rows into a bare table on the same server.
@@ -102,43 +104,6 @@ make_row (gint64  i,
   row->amount = (SkKopecks) (500 + (r3 >> 40) % 9500) * 100;
 }
 
-static char *
-conninfo_with_dbname (const char *base,
-                      const char *dbname)
-{
-  g_autoptr(GString) s = g_string_new (NULL);
-  PQconninfoOption *options = PQconninfoParse (base, NULL);
-
-  if (options == NULL)
-    g_error ("cannot parse the server conninfo");
-
-  for (PQconninfoOption *o = options; o->keyword != NULL; o++)
-    {
-      const char *value = g_str_equal (o->keyword, "dbname") ? dbname : o->val;
-      g_autoptr(GString) quoted = NULL;
-
-      if (value == NULL)
-        continue;
-      quoted = g_string_new (value);
-      g_string_replace (quoted, "\\", "\\\\", 0);
-      g_string_replace (quoted, "'", "\\'", 0);
-      g_string_append_printf (s, "%s='%s' ", o->keyword, quoted->str);
-    }
-  if (strstr (s->str, "dbname=") == NULL)
-    g_string_append_printf (s, "dbname='%s'", dbname);
-  PQconninfoFree (options);
-
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static void
-check (gboolean  ok,
-       GError   *error)
-{
-  if (!ok)
-    g_error ("%s", error != NULL ? error->message : "failed");
-}
-
 static void
 put_hex_hash (GString *s,
               gint64   member)
@@ -164,7 +129,7 @@ copy_end (PGconn     *conn,
   if (PQputCopyEnd (conn, NULL) != 1)
     g_error ("%s: %s", what, PQerrorMessage (conn));
   result = PQgetResult (conn);
-  check (sk_db_result_ok (result, what, &error), error);
+  sk_bench_check (sk_db_result_ok (result, what, &error), error);
   g_string_truncate (buffer, 0);
 }
 
@@ -200,7 +165,7 @@ setup (PGconn *conn)
   for (guint b = 0; b < N_BUSINESSES; b++)
     g_string_append_printf (sql, "%s('%s', 'Bench %u', '%s')", b > 0 ? ", " : "",
                             businesses[b][0], b + 1, businesses[b][1]);
-  check (sk_db_exec (conn, sql->str, &error), error);
+  sk_bench_check (sk_db_exec (conn, sql->str, &error), error);
 
   copy_begin (conn, "COPY members (phone_hash, tier) FROM STDIN");
   for (gint64 m = 0; m < n_members; m++)
@@ -211,7 +176,7 @@ setup (PGconn *conn)
     }
   copy_end (conn, buffer, "COPY members");
 
-  check (sk_db_exec (conn,
+  sk_bench_check (sk_db_exec (conn,
                      "CREATE TABLE bench_copy ("
                      "  business_id uuid NOT NULL, external_id text NOT NULL,"
                      "  occurred_at timestamptz NOT NULL, customer_phone_hash bytea,"
@@ -254,7 +219,7 @@ run_pipeline (PGconn  *conn,
       if (batch->len == (guint) batch_size || i == n_purchases - 1)
         {
           g_array_set_size (results, 0);
-          check (sk_pipeline_record_batch (conn, batch, results, &error), error);
+          sk_bench_check (sk_pipeline_record_batch (conn, batch, results, &error), error);
           for (guint j = 0; j < results->len; j++)
             counts[g_array_index (results, SkRecordResult, j).outcome]++;
           g_ptr_array_set_size (batch, 0);
@@ -306,10 +271,7 @@ main (int   argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(PGconn) server = NULL;
   g_autoptr(PGconn) conn = NULL;
-  g_autoptr(GPtrArray) applied = NULL;
   g_autofree char *dbname = NULL;
-  g_autofree char *conninfo = NULL;
-  g_autofree char *sql = NULL;
   gint64 counts[SK_RECORD_REJECTED + 1] = { 0, };
   gint64 now_usec = g_get_real_time ();
   struct rusage usage;
@@ -333,17 +295,10 @@ main (int   argc,
     }
 
   server = sk_db_connect (server_url, &error);
-  check (server != NULL, error);
+  sk_bench_check (server != NULL, error);
 
   dbname = g_strdup_printf ("svoikrug_bench_ingest_%d", (int) getpid ());
-  sql = g_strdup_printf ("CREATE DATABASE %s", dbname);
-  check (sk_db_exec (server, sql, &error), error);
-  conninfo = conninfo_with_dbname (server_url, dbname);
-
-  conn = sk_db_connect (conninfo, &error);
-  check (conn != NULL, error);
-  fprintf (stderr, "migrating %s…\n", dbname);
-  check (sk_db_migrate (conn, SK_MIGRATIONS_DIR, &applied, &error), error);
+  conn = sk_bench_create_database (server, server_url, dbname, SK_MIGRATIONS_DIR);
   fprintf (stderr, "adding %" G_GINT64_FORMAT " members…\n", n_members);
   setup (conn);
 
@@ -367,11 +322,7 @@ main (int   argc,
 
   g_clear_pointer (&conn, PQfinish);
   if (!keep)
-    {
-      g_free (sql);
-      sql = g_strdup_printf ("DROP DATABASE %s", dbname);
-      check (sk_db_exec (server, sql, &error), error);
-    }
+    sk_bench_drop_database (server, dbname);
   else
     fprintf (stderr, "kept database %s\n", dbname);
 

@@ -21,6 +21,7 @@ static const SkCommand * const commands[] = {
   &sk_command_jobs,
   &sk_command_migrate,
   &sk_command_partner,
+  &sk_command_report,
   &sk_command_seed_demo,
   &sk_command_serve,
   &sk_command_sync,

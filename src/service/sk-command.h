@@ -41,6 +41,7 @@ extern const SkCommand sk_command_import_csv;
 extern const SkCommand sk_command_jobs;
 extern const SkCommand sk_command_migrate;
 extern const SkCommand sk_command_partner;
+extern const SkCommand sk_command_report;
 extern const SkCommand sk_command_seed_demo;
 extern const SkCommand sk_command_serve;
 extern const SkCommand sk_command_sync;
