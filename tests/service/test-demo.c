@@ -74,6 +74,12 @@ test_demo_shape (void)
   g_assert_cmpint (count (db, "SELECT count(*) FROM events"), >, 0);
   g_assert_cmpint (count (db, "SELECT count(*) FROM event_proposals"), >, 0);
   g_assert_cmpint (count (db, "SELECT count(*) FROM proposal_votes WHERE weight <= 0"), ==, 0);
+  /* Most come to the events they registered for; some do not. */
+  g_assert_cmpint (count (db, "SELECT count(*) FROM event_registrations WHERE status = 'no_show'"),
+                   >, 0);
+  g_assert_cmpint (count (db, "SELECT count(*) FROM event_registrations WHERE status = 'attended'"),
+                   >, 4 * count (db, "SELECT count(*) FROM event_registrations"
+                                     " WHERE status = 'no_show'"));
 
   /* Medical secrecy: at a medical partner a purchase says medical_service and nothing more. */
   g_assert_cmpint (count (db, "SELECT count(*) FROM purchases p JOIN businesses b "
