@@ -19,8 +19,10 @@ G_BEGIN_DECLS
  *   her first purchase here (business_customers.first_purchase_at) is inside the period,
  *   returning when it is before it.
  * - Ecosystem revenue: purchases here by members who came via another partner
- *   (business_customers.source_business_id set) or that came through the club
- *   (involved_via <> 'none'); a refund counts as its original purchase did.
+ *   (business_customers.source_business_id set) or that a club promo brought
+ *   (involved_via 'promo' or 'cross_bonus'; a booking through the app is the platform's
+ *   commission matter, not a customer from the ecosystem); a refund counts as its original
+ *   purchase did.
  * - Sources: the customers whose first purchase here is in the period, by the partner they
  *   bought at just before (business_customers.source_business_id, kept by the pipeline);
  *   revenue is theirs here in the period. Conversion from S = those customers / S's

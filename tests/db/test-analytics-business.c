@@ -117,7 +117,7 @@ history_setup (Fixture       *fixture,
   buy (fixture, MARKET, "b-2", "50000", "2025-03-06 12:00+03", BELLA, "promo");
   refund (fixture, MARKET, "b-2r", "-50000", "2025-03-07 12:00+03", "b-2");
   buy (fixture, MARKET, "a-3", "300000", "2025-03-10 12:00+03", ALICE, "none");
-  buy (fixture, MARKET, "f-3", "60000", "2025-03-12 12:00+03", FAYA, "none");
+  buy (fixture, MARKET, "f-3", "60000", "2025-03-12 12:00+03", FAYA, "app_booking");
   buy_unmatched (fixture, MARKET, "u-1", "25000", "2025-03-14 12:00+03");
   buy (fixture, SALON, "b-3", "80000", "2025-03-15 12:00+03", BELLA, "none");
   buy (fixture, MARKET, "g-3", "100000", "2025-03-18 12:00+03", GALA, "none");
@@ -224,7 +224,7 @@ test_overview (Fixture       *fixture,
   /* Came via a partner: Alice (Миндаль) 3 000, Cara (Стим Центр) 1 200, Gala (Стим Центр)
    * 1 000; a promo: Eva 900, Bella's 500 and its refund -500 (a refund counts as its
    * original did, although its own involved_via is 'none'). Bella's direct 1 500, Faya's
-   * 600 and the unmatched 250 are not. 3 000 + 1 200 + 1 000 + 900 + 500 - 500 = 6 100 ₽. */
+   * 600 (booked in the app: not a promo) and the unmatched 250 are not. 3 000 + 1 200 + 1 000 + 900 + 500 - 500 = 6 100 ₽. */
   g_assert_cmpint (overview->current.revenue_from_ecosystem_kopecks, ==, 610000);
   g_assert_cmpfloat_with_epsilon (overview->current.ecosystem_share, 610000.0 / 845000.0,
                                   1e-12);
