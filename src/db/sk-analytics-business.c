@@ -117,49 +117,6 @@ sk_analytics_relative_change (double  current,
   return TRUE;
 }
 
-static gint64
-get_int (PGresult *result,
-         int       row,
-         int       column)
-{
-  if (PQgetisnull (result, row, column))
-    return 0;
-  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
-
-static char *
-dup_text (PGresult *result,
-          int       row,
-          int       column)
-{
-  if (PQgetisnull (result, row, column))
-    return NULL;
-  return g_strdup (PQgetvalue (result, row, column));
-}
-
-/* num / den rounded half away from zero; 0 when den is 0. */
-static gint64
-divide_rounded (gint64 num,
-                gint64 den)
-{
-  gint64 q, r;
-
-  if (den == 0)
-    return 0;
-  if (den < 0)
-    {
-      num = -num;
-      den = -den;
-    }
-  q = num / den;
-  r = num % den;
-  if (r < 0)
-    r = -r;
-  if (r >= den - r)
-    q += num < 0 ? -1 : 1;
-  return q;
-}
-
 static gboolean
 require_business (const SkAnalyticsPeriod *period,
                   GError                 **error)
@@ -235,7 +192,7 @@ static const char overview_sql[] =
 static void
 figures_finish (SkAnalyticsFigures *figures)
 {
-  figures->avg_check_kopecks = divide_rounded (figures->total_revenue_kopecks,
+  figures->avg_check_kopecks = sk_analytics_average (figures->total_revenue_kopecks,
                                                figures->total_transactions);
   if (figures->total_revenue_kopecks > 0)
     figures->ecosystem_share = (double) figures->revenue_from_ecosystem_kopecks
@@ -296,12 +253,12 @@ sk_analytics_overview (PGconn                  *conn,
 
       figures = PQgetvalue (result, row, 0)[0] == 't' ? &overview->current
                                                        : &overview->previous;
-      figures->total_revenue_kopecks = get_int (result, row, 1);
-      figures->total_transactions = get_int (result, row, 2);
-      customers = get_int (result, row, 3);
-      figures->returning_customers = get_int (result, row, 4);
+      figures->total_revenue_kopecks = sk_analytics_get_int (result, row, 1);
+      figures->total_transactions = sk_analytics_get_int (result, row, 2);
+      customers = sk_analytics_get_int (result, row, 3);
+      figures->returning_customers = sk_analytics_get_int (result, row, 4);
       figures->new_customers = customers - figures->returning_customers;
-      figures->revenue_from_ecosystem_kopecks = get_int (result, row, 5);
+      figures->revenue_from_ecosystem_kopecks = sk_analytics_get_int (result, row, 5);
     }
   figures_finish (&overview->current);
   figures_finish (&overview->previous);
@@ -400,16 +357,16 @@ sk_analytics_sources (PGconn                  *conn,
 
       if (PQgetisnull (result, row, 0))
         {
-          sources->direct_customers = get_int (result, row, 2);
-          sources->direct_revenue_kopecks = get_int (result, row, 3);
+          sources->direct_customers = sk_analytics_get_int (result, row, 2);
+          sources->direct_revenue_kopecks = sk_analytics_get_int (result, row, 3);
           continue;
         }
       source = g_new0 (SkAnalyticsSource, 1);
-      source->business_id = dup_text (result, row, 0);
-      source->business_name = dup_text (result, row, 1);
-      source->customers_count = get_int (result, row, 2);
-      source->revenue_kopecks = get_int (result, row, 3);
-      source->reachable_customers = get_int (result, row, 4);
+      source->business_id = sk_analytics_dup_text (result, row, 0);
+      source->business_name = sk_analytics_dup_text (result, row, 1);
+      source->customers_count = sk_analytics_get_int (result, row, 2);
+      source->revenue_kopecks = sk_analytics_get_int (result, row, 3);
+      source->reachable_customers = sk_analytics_get_int (result, row, 4);
       if (source->reachable_customers > 0)
         source->conversion_rate = (double) source->customers_count
                                   / (double) source->reachable_customers;
@@ -497,16 +454,16 @@ sk_analytics_destinations (PGconn                  *conn,
     {
       SkAnalyticsDestination *destination;
 
-      if (get_int (result, row, 0) == 0)
+      if (sk_analytics_get_int (result, row, 0) == 0)
         {
-          destinations->cohort_customers = get_int (result, row, 3);
+          destinations->cohort_customers = sk_analytics_get_int (result, row, 3);
           continue;
         }
       destination = g_new0 (SkAnalyticsDestination, 1);
-      destination->business_id = dup_text (result, row, 1);
-      destination->business_name = dup_text (result, row, 2);
-      destination->customers_count = get_int (result, row, 3);
-      destination->revenue_kopecks = get_int (result, row, 4);
+      destination->business_id = sk_analytics_dup_text (result, row, 1);
+      destination->business_name = sk_analytics_dup_text (result, row, 2);
+      destination->customers_count = sk_analytics_get_int (result, row, 3);
+      destination->revenue_kopecks = sk_analytics_get_int (result, row, 4);
       g_ptr_array_add (destinations->destinations, destination);
     }
   for (guint i = 0; i < destinations->destinations->len; i++)
@@ -646,18 +603,18 @@ sk_analytics_chains_top (PGconn                  *conn,
     {
       SkAnalyticsChain *chain = g_new0 (SkAnalyticsChain, 1);
 
-      chain->frequency = get_int (result, row, 0);
-      chain->avg_ltv_kopecks = get_int (result, row, 1);
+      chain->frequency = sk_analytics_get_int (result, row, 0);
+      chain->avg_ltv_kopecks = sk_analytics_get_int (result, row, 1);
       for (guint i = 0; i < SK_ANALYTICS_CHAIN_MAX; i++)
         {
           if (PQgetisnull (result, row, 2 + 3 * i))
             break;
-          chain->business_ids[i] = dup_text (result, row, 2 + 3 * i);
-          chain->business_names[i] = dup_text (result, row, 3 + 3 * i);
-          chain->category_names[i] = dup_text (result, row, 4 + 3 * i);
+          chain->business_ids[i] = sk_analytics_dup_text (result, row, 2 + 3 * i);
+          chain->business_names[i] = sk_analytics_dup_text (result, row, 3 + 3 * i);
+          chain->category_names[i] = sk_analytics_dup_text (result, row, 4 + 3 * i);
           chain->length = i + 1;
         }
-      chain->pattern = dup_text (result, row, 11);
+      chain->pattern = sk_analytics_dup_text (result, row, 11);
       chain->recommendation = chain_recommendation (chain);
       g_ptr_array_add (chains->chains, chain);
     }

@@ -46,14 +46,6 @@
 
 static const char bounds_sql[] = "SELECT " BOUNDS_COLUMNS BOUNDS_FROM;
 
-/* In a transaction of our own: enough memory for the sorts and hashes (at the default 4 MB
- * a club's year of purchases spills to disk), and no JIT (compiling these plans takes
- * seconds longer than running them). */
-static const char bounds_own_sql[] =
-  "SELECT " BOUNDS_COLUMNS ","
-  "       set_config ('work_mem', '64MB', true),"
-  "       set_config ('jit', 'off', true)"
-  BOUNDS_FROM;
 
 /* Freeing ----------------------------------------------------------------------------- */
 
@@ -138,37 +130,6 @@ sk_analytics_commission_free (SkAnalyticsCommission *commission)
 
 /* Helpers ----------------------------------------------------------------------------- */
 
-static gint64
-get_int (PGresult *result,
-         int       row,
-         int       column)
-{
-  if (PQgetisnull (result, row, column))
-    return 0;
-  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
-
-/* NAN for SQL NULL (a median of nobody). */
-static double
-get_real (PGresult *result,
-          int       row,
-          int       column)
-{
-  if (PQgetisnull (result, row, column))
-    return NAN;
-  return g_ascii_strtod (PQgetvalue (result, row, column), NULL);
-}
-
-static char *
-dup_text (PGresult *result,
-          int       row,
-          int       column)
-{
-  if (PQgetisnull (result, row, column))
-    return NULL;
-  return g_strdup (PQgetvalue (result, row, column));
-}
-
 static double
 share (gint64 part,
        gint64 whole)
@@ -213,7 +174,6 @@ static gboolean
 bounds_load (Bounds                  *bounds,
              PGconn                  *conn,
              const SkAnalyticsPeriod *period,
-             gboolean                 own,
              GCancellable            *cancellable,
              GError                 **error)
 {
@@ -227,17 +187,17 @@ bounds_load (Bounds                  *bounds,
   bounds->last = period->to;
   params[0] = bounds->from;
   params[1] = bounds->to;
-  result = sk_analytics_query (conn, "period bounds", own ? bounds_own_sql : bounds_sql,
+  result = sk_analytics_query (conn, "period bounds", bounds_sql,
                                2, params, cancellable, error);
   if (result == NULL)
     return FALSE;
-  bounds->tz = dup_text (result, 0, 0);
-  bounds->start = dup_text (result, 0, 1);
-  bounds->end = dup_text (result, 0, 2);
-  bounds->month_start = dup_text (result, 0, 3);
-  bounds->nsm_start = dup_text (result, 0, 4);
-  bounds->nsm_window = dup_text (result, 0, 5);
-  bounds->trend_from = dup_text (result, 0, 6);
+  bounds->tz = sk_analytics_dup_text (result, 0, 0);
+  bounds->start = sk_analytics_dup_text (result, 0, 1);
+  bounds->end = sk_analytics_dup_text (result, 0, 2);
+  bounds->month_start = sk_analytics_dup_text (result, 0, 3);
+  bounds->nsm_start = sk_analytics_dup_text (result, 0, 4);
+  bounds->nsm_window = sk_analytics_dup_text (result, 0, 5);
+  bounds->trend_from = sk_analytics_dup_text (result, 0, 6);
   PQclear (result);
   return TRUE;
 }
@@ -247,23 +207,8 @@ typedef gpointer (*QueryFunc) (PGconn        *conn,
                                GCancellable  *cancellable,
                                GError       **error);
 
-static void
-end_transaction (PGconn     *conn,
-                 const char *sql)
-{
-  g_autoptr(GError) error = NULL;
-  PGresult *result;
-
-  /* Never cancellable: the connection must leave the transaction either way. */
-  result = sk_analytics_query (conn, "end of the report", sql, 0, NULL, NULL, &error);
-  if (result == NULL)
-    g_debug ("%s", error->message);
-  PQclear (result);
-}
-
-/* Runs @query for @period in one read-only, repeatable-read transaction of its own when the
- * connection is idle, so that the figures of one report come from one moment (and with the
- * settings above); inside the caller's transaction it runs there, as the caller set it up. */
+/* Runs @query for @period in one snapshot (sk_analytics_snapshot_begin()), so that the
+ * figures of one report come from one moment. */
 static gpointer
 in_snapshot (PGconn                  *conn,
              const SkAnalyticsPeriod *period,
@@ -273,9 +218,8 @@ in_snapshot (PGconn                  *conn,
              GError                 **error)
 {
   g_auto(Bounds) bounds = { 0 };
-  gboolean own = PQtransactionStatus (conn) == PQTRANS_IDLE;
-  gpointer value;
-  PGresult *result;
+  gboolean own;
+  gpointer value = NULL;
 
   if (g_date_compare (&period->from, &period->to) > 0)
     {
@@ -284,31 +228,13 @@ in_snapshot (PGconn                  *conn,
       return NULL;
     }
 
-  if (own)
-    {
-      result = sk_analytics_query (conn, "report snapshot",
-                                   "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                                   0, NULL, cancellable, error);
-      if (result == NULL)
-        return NULL;
-      PQclear (result);
-    }
-
-  if (bounds_load (&bounds, conn, period, own, cancellable, error))
+  if (!sk_analytics_snapshot_begin (conn, &own, cancellable, error))
+    return NULL;
+  if (bounds_load (&bounds, conn, period, cancellable, error))
     value = query (conn, &bounds, cancellable, error);
-  else
-    value = NULL;
-
-  if (own)
-    end_transaction (conn, value != NULL ? "COMMIT" : "ROLLBACK");
-  if (value != NULL && own && PQtransactionStatus (conn) != PQTRANS_IDLE)
-    {
-      free_func (value);
-      end_transaction (conn, "ROLLBACK");
-      g_set_error_literal (error, SK_DB_ERROR, SK_DB_ERROR_QUERY,
-                           "report snapshot: the transaction did not end");
-      return NULL;
-    }
+  if (!sk_analytics_snapshot_end (conn, own, value != NULL, value != NULL ? error : NULL) &&
+      value != NULL)
+    g_clear_pointer (&value, free_func);
   return value;
 }
 
@@ -476,10 +402,10 @@ club_overview_in (PGconn        *conn,
     {
       SkAnalyticsTierCount *count = g_new0 (SkAnalyticsTierCount, 1);
 
-      count->tier = dup_text (result, i, 0);
-      count->members = get_int (result, i, 1);
-      count->active = get_int (result, i, 2);
-      count->cross_buyers = get_int (result, i, 3);
+      count->tier = sk_analytics_dup_text (result, i, 0);
+      count->members = sk_analytics_get_int (result, i, 1);
+      count->active = sk_analytics_get_int (result, i, 2);
+      count->cross_buyers = sk_analytics_get_int (result, i, 3);
       overview->members += count->members;
       overview->active_members += count->active;
       overview->cross_buyers += count->cross_buyers;
@@ -492,21 +418,21 @@ club_overview_in (PGconn        *conn,
                 4, bounds->start, bounds->end, bounds->business_id, bounds->tz);
   if (result == NULL)
     return NULL;
-  overview->first_buyers = get_int (result, 0, 0);
-  overview->second_category_buyers = get_int (result, 0, 1);
-  overview->second_category_median_days = get_real (result, 0, 2);
-  overview->second_category_mean_days = get_real (result, 0, 3);
+  overview->first_buyers = sk_analytics_get_int (result, 0, 0);
+  overview->second_category_buyers = sk_analytics_get_int (result, 0, 1);
+  overview->second_category_median_days = sk_analytics_get_real (result, 0, 2);
+  overview->second_category_mean_days = sk_analytics_get_real (result, 0, 3);
   PQclear (result);
 
   result = run (conn, "events attendance", events_sql, cancellable, error,
                 3, bounds->start, bounds->end, bounds->business_id);
   if (result == NULL)
     return NULL;
-  overview->events = get_int (result, 0, 0);
-  overview->registered = get_int (result, 0, 1);
-  overview->attended = get_int (result, 0, 2);
-  overview->no_show = get_int (result, 0, 3);
-  overview->waitlist = get_int (result, 0, 4);
+  overview->events = sk_analytics_get_int (result, 0, 0);
+  overview->registered = sk_analytics_get_int (result, 0, 1);
+  overview->attended = sk_analytics_get_int (result, 0, 2);
+  overview->no_show = sk_analytics_get_int (result, 0, 3);
+  overview->waitlist = sk_analytics_get_int (result, 0, 4);
   overview->attendance_rate = share (overview->attended, overview->registered);
   PQclear (result);
 
@@ -518,10 +444,10 @@ club_overview_in (PGconn        *conn,
     {
       SkAnalyticsBudgetMonth *month = g_new0 (SkAnalyticsBudgetMonth, 1);
 
-      month->month = dup_text (result, i, 0);
-      month->collected_kopecks = get_int (result, i, 1);
-      month->allocated_kopecks = get_int (result, i, 2);
-      month->spent_kopecks = get_int (result, i, 3);
+      month->month = sk_analytics_dup_text (result, i, 0);
+      month->collected_kopecks = sk_analytics_get_int (result, i, 1);
+      month->allocated_kopecks = sk_analytics_get_int (result, i, 2);
+      month->spent_kopecks = sk_analytics_get_int (result, i, 3);
       overview->budget_collected_kopecks += month->collected_kopecks;
       overview->budget_allocated_kopecks += month->allocated_kopecks;
       overview->budget_spent_kopecks += month->spent_kopecks;
@@ -690,9 +616,9 @@ nsm_in (PGconn        *conn,
   nsm->trend = g_ptr_array_new_with_free_func ((GDestroyNotify) nsm_point_free);
   for (int i = 0; i < PQntuples (result); i++)
     {
-      gint64 members = get_int (result, i, 1);
-      gint64 active = get_int (result, i, 2);
-      gint64 qualified = get_int (result, i, 3);
+      gint64 members = sk_analytics_get_int (result, i, 1);
+      gint64 active = sk_analytics_get_int (result, i, 2);
+      gint64 qualified = sk_analytics_get_int (result, i, 3);
 
       if (PQgetisnull (result, i, 0))
         {
@@ -706,7 +632,7 @@ nsm_in (PGconn        *conn,
         {
           SkAnalyticsNsmPoint *point = g_new0 (SkAnalyticsNsmPoint, 1);
 
-          point->month = dup_text (result, i, 0);
+          point->month = sk_analytics_dup_text (result, i, 0);
           point->members = members;
           point->active = active;
           point->qualified = qualified;
@@ -842,15 +768,15 @@ cohorts_in (PGconn        *conn,
   for (int i = 0; i < PQntuples (result); i++)
     {
       SkAnalyticsCohort *cohort = g_hash_table_lookup (by_month, PQgetvalue (result, i, 0));
-      gint64 offset = get_int (result, i, 1);
+      gint64 offset = sk_analytics_get_int (result, i, 1);
 
       if (cohort == NULL)
         continue;
       if (offset < 0)
-        cohort->size = get_int (result, i, 2);
+        cohort->size = sk_analytics_get_int (result, i, 2);
       else if (offset < cohort->cells->len)
         g_array_index (cohort->cells, SkAnalyticsCohortCell, offset).active =
-          get_int (result, i, 2);
+          sk_analytics_get_int (result, i, 2);
     }
   PQclear (result);
 
@@ -1020,20 +946,20 @@ commission_in (PGconn        *conn,
         {
           statement = g_new0 (SkAnalyticsStatement, 1);
           statement->business_id = g_strdup (business_id);
-          statement->business_name = dup_text (result, i, 1);
+          statement->business_name = sk_analytics_dup_text (result, i, 1);
           statement->month = g_strdup (month);
-          statement->transactions = get_int (result, i, 3);
-          statement->revenue_kopecks = get_int (result, i, 4);
-          statement->rate_bp = get_int (result, i, 5);
+          statement->transactions = sk_analytics_get_int (result, i, 3);
+          statement->revenue_kopecks = sk_analytics_get_int (result, i, 4);
+          statement->rate_bp = sk_analytics_get_int (result, i, 5);
           statement->stored = !PQgetisnull (result, i, 9);
-          statement->stored_commission_kopecks = get_int (result, i, 9);
+          statement->stored_commission_kopecks = sk_analytics_get_int (result, i, 9);
           g_ptr_array_add (commission->statements, statement);
         }
       else
         statement->mixed_rates = TRUE;
 
-      statement->involved_revenue_kopecks += get_int (result, i, 7);
-      statement->commission_kopecks += get_int (result, i, 8);
+      statement->involved_revenue_kopecks += sk_analytics_get_int (result, i, 7);
+      statement->commission_kopecks += sk_analytics_get_int (result, i, 8);
     }
   PQclear (result);
 

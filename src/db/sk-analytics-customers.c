@@ -125,14 +125,6 @@ scan_sql (gboolean club,
                       " HAVING count(*) FILTER (WHERE p.amount > 0) > 0", NULL);
 }
 
-static gint64
-value_int (PGresult *result,
-           int       row,
-           int       column)
-{
-  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
-}
-
 /* Adds the rows of a summary or scan query to @histories (business id, "" for the club,
  * -> GArray of History). With @window_apart the window's figures are columns 6 and 7,
  * otherwise they are the row's own (the rows cover the window, or only the history is
@@ -162,12 +154,12 @@ add_histories (GHashTable *histories,
         }
 
       h.member_id = g_strdup (PQgetvalue (result, i, 1));
-      h.first_ago = value_int (result, i, 2);
-      h.last_ago = value_int (result, i, 3);
-      h.purchases = value_int (result, i, 4);
-      h.net_kopecks = value_int (result, i, 5);
-      h.w_purchases = window_apart ? value_int (result, i, 6) : h.purchases;
-      h.w_net_kopecks = window_apart ? value_int (result, i, 7) : h.net_kopecks;
+      h.first_ago = sk_analytics_get_int (result, i, 2);
+      h.last_ago = sk_analytics_get_int (result, i, 3);
+      h.purchases = sk_analytics_get_int (result, i, 4);
+      h.net_kopecks = sk_analytics_get_int (result, i, 5);
+      h.w_purchases = window_apart ? sk_analytics_get_int (result, i, 6) : h.purchases;
+      h.w_net_kopecks = window_apart ? sk_analytics_get_int (result, i, 7) : h.net_kopecks;
       g_array_append_val (current, h);
     }
 }
@@ -252,14 +244,6 @@ uuid_array (GPtrArray *ids)
   return g_strconcat ("{", joined, "}", NULL);
 }
 
-static void
-rollback (PGconn *conn)
-{
-  PGresult *result = PQexec (conn, "ROLLBACK");
-
-  PQclear (result);
-}
-
 /* Runs @sql with the common parameters and @businesses as $5 (NULL for none). */
 static PGresult *
 query (PGconn        *conn,
@@ -316,7 +300,6 @@ load_histories_in (PGconn        *conn,
                    gboolean       club,
                    gboolean       want_rfm,
                    gboolean       want_churn,
-                   gboolean       own,
                    Histories     *out,
                    GCancellable  *cancellable,
                    GError       **error)
@@ -337,10 +320,7 @@ load_histories_in (PGconn        *conn,
   Source club_source = SOURCE_SUMMARY;
 
   bounds = sk_analytics_query (conn, "customer histories",
-                               own ? "SELECT " BOUNDS_COLUMNS ","
-                                     "       set_config ('work_mem', '64MB', true),"
-                                     "       set_config ('jit', 'off', true)"
-                                   : "SELECT " BOUNDS_COLUMNS,
+                               "SELECT " BOUNDS_COLUMNS,
                                1, params, cancellable, error);
   if (bounds == NULL)
     return FALSE;
@@ -470,11 +450,8 @@ done:
   return TRUE;
 }
 
-/* load_histories_in() in a read-only, repeatable-read transaction of its own, so that
- * business_customers and the purchases are read at one moment, with enough memory for the
- * scans' hash tables (at the default 4 MB a club's customers spill to disk) and without
- * JIT (with dozens of monthly partitions compiling takes longer than the query saves).
- * Inside the caller's transaction it runs there, with the caller's settings. */
+/* load_histories_in() in one snapshot (sk_analytics_snapshot_begin()), so that
+ * business_customers and the purchases are read at one moment. */
 static gboolean
 load_histories (PGconn        *conn,
                 const GDate   *to,
@@ -486,46 +463,17 @@ load_histories (PGconn        *conn,
                 GCancellable  *cancellable,
                 GError       **error)
 {
-  const char *what = "customer histories";
-  gboolean own = PQtransactionStatus (conn) == PQTRANS_IDLE;
-  g_autoptr(PGresult) begin = NULL;
-  g_autoptr(PGresult) commit = NULL;
+  gboolean own;
   gboolean ok;
 
   out->rfm = histories_new ();
   out->churn = histories_new ();
 
-  if (own)
-    {
-      begin = sk_analytics_query (conn, what,
-                                  "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                                  0, NULL, cancellable, error);
-      if (begin == NULL)
-        return FALSE;
-    }
-
-  ok = load_histories_in (conn, to, business_id, club, want_rfm, want_churn, own, out,
+  if (!sk_analytics_snapshot_begin (conn, &own, cancellable, error))
+    return FALSE;
+  ok = load_histories_in (conn, to, business_id, club, want_rfm, want_churn, out,
                           cancellable, error);
-  if (!own)
-    return ok;
-
-  if (ok)
-    commit = sk_analytics_query (conn, what, "COMMIT", 0, NULL, NULL, error);
-  if (commit == NULL)
-    {
-      rollback (conn);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* a / b rounded half away from zero, b > 0. */
-static gint64
-div_round (gint64 a,
-           gint64 b)
-{
-  g_assert (b > 0);
-  return a >= 0 ? (2 * a + b) / (2 * b) : -((-2 * a + b) / (2 * b));
+  return sk_analytics_snapshot_end (conn, own, ok, ok ? error : NULL);
 }
 
 /* RFM */
@@ -622,7 +570,8 @@ build_rfm (const char  *business_id,
       SkRfmSegmentSummary *summary = &report->segments[s];
 
       if (summary->count > 0)
-        summary->avg_revenue_kopecks = div_round (summary->revenue_kopecks, summary->count);
+        summary->avg_revenue_kopecks = sk_analytics_average (summary->revenue_kopecks,
+                                                             summary->count);
     }
   return report;
 }
@@ -749,7 +698,7 @@ median_gap_days (GArray *histories)
 static gint64
 avg_check (const History *h)
 {
-  return h->net_kopecks > 0 ? div_round (h->net_kopecks, h->purchases) : 0;
+  return h->net_kopecks > 0 ? sk_analytics_average (h->net_kopecks, h->purchases) : 0;
 }
 
 static SkChurnReport *

@@ -3,7 +3,10 @@
 
 #include "sk-analytics.h"
 
+#include <math.h>
+
 #include "sk-db.h"
+#include "sk-money.h"
 
 SkAnalyticsPeriod *
 sk_analytics_period_new (const char  *business_id,
@@ -173,4 +176,125 @@ sk_analytics_query (PGconn              *conn,
       return NULL;
     }
   return result;
+}
+
+/**
+ * sk_analytics_snapshot_begin:
+ * @own: (out): whether a transaction was begun here (and sk_analytics_snapshot_end() must
+ *   end it)
+ *
+ * Makes the queries of one report see one moment: on an idle connection a read-only
+ * repeatable-read transaction with enough memory for a year's sorts and hashes (at the default
+ * 4 MB they spill to disk) and no JIT. Inside the caller's transaction nothing changes: the
+ * report runs there, as the caller set it up.
+ */
+gboolean
+sk_analytics_snapshot_begin (PGconn        *conn,
+                             gboolean      *own,
+                             GCancellable  *cancellable,
+                             GError       **error)
+{
+  g_autoptr(PGresult) begin = NULL;
+  g_autoptr(PGresult) settings = NULL;
+
+  g_return_val_if_fail (conn != NULL && own != NULL, FALSE);
+
+  *own = PQtransactionStatus (conn) == PQTRANS_IDLE;
+  if (!*own)
+    return TRUE;
+
+  begin = sk_analytics_query (conn, "report snapshot",
+                              "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                              0, NULL, cancellable, error);
+  if (begin != NULL)
+    settings = sk_analytics_query (conn, "report snapshot",
+                                   "SELECT set_config ('work_mem', '64MB', true),"
+                                   "       set_config ('jit', 'off', true)",
+                                   0, NULL, cancellable, error);
+  if (settings == NULL)
+    {
+      sk_analytics_snapshot_end (conn, begin != NULL, FALSE, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * sk_analytics_snapshot_end:
+ * @own: what sk_analytics_snapshot_begin() said
+ * @ok: whether the report succeeded: commit, else roll back
+ *
+ * Returns: %FALSE when @ok was %FALSE or the commit failed (with @error set for the commit)
+ */
+gboolean
+sk_analytics_snapshot_end (PGconn    *conn,
+                           gboolean   own,
+                           gboolean   ok,
+                           GError   **error)
+{
+  g_autoptr(PGresult) end = NULL;
+
+  g_return_val_if_fail (conn != NULL, FALSE);
+
+  if (!own)
+    return ok;
+
+  /* Not cancellable: the connection must be left idle whatever happened. */
+  if (ok)
+    {
+      end = sk_analytics_query (conn, "report snapshot", "COMMIT", 0, NULL, NULL, error);
+      if (end != NULL && PQtransactionStatus (conn) == PQTRANS_IDLE)
+        return TRUE;
+      if (end != NULL)
+        g_set_error_literal (error, SK_DB_ERROR, SK_DB_ERROR_QUERY,
+                             "report snapshot: the transaction did not end");
+      g_clear_pointer (&end, PQclear);
+    }
+  end = PQexec (conn, "ROLLBACK");
+  return FALSE;
+}
+
+/* 0 for SQL NULL. */
+gint64
+sk_analytics_get_int (PGresult *result,
+                      int       row,
+                      int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return 0;
+  return g_ascii_strtoll (PQgetvalue (result, row, column), NULL, 10);
+}
+
+/* NAN for SQL NULL (a median of nobody). */
+double
+sk_analytics_get_real (PGresult *result,
+                       int       row,
+                       int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return NAN;
+  return g_ascii_strtod (PQgetvalue (result, row, column), NULL);
+}
+
+/* %NULL for SQL NULL. */
+char *
+sk_analytics_dup_text (PGresult *result,
+                       int       row,
+                       int       column)
+{
+  if (PQgetisnull (result, row, column))
+    return NULL;
+  return g_strdup (PQgetvalue (result, row, column));
+}
+
+/* An average in kopecks (an average check), rounded as money is; 0 over nothing. */
+gint64
+sk_analytics_average (gint64 total_kopecks,
+                      gint64 count)
+{
+  SkKopecks average = 0;
+
+  if (count <= 0 || !sk_money_mul_div_round (total_kopecks, 1, count, &average))
+    return 0;
+  return average;
 }

@@ -44,6 +44,28 @@ PGresult          *sk_analytics_query        (PGconn                  *conn,
                                               GCancellable            *cancellable,
                                               GError                 **error);
 
+gboolean           sk_analytics_snapshot_begin (PGconn               *conn,
+                                                gboolean             *own,
+                                                GCancellable         *cancellable,
+                                                GError              **error);
+gboolean           sk_analytics_snapshot_end   (PGconn               *conn,
+                                                gboolean              own,
+                                                gboolean              ok,
+                                                GError              **error);
+
+gint64             sk_analytics_average      (gint64                   total_kopecks,
+                                              gint64                   count);
+
+gint64             sk_analytics_get_int      (PGresult                *result,
+                                              int                      row,
+                                              int                      column);
+double             sk_analytics_get_real     (PGresult                *result,
+                                              int                      row,
+                                              int                      column);
+char              *sk_analytics_dup_text     (PGresult                *result,
+                                              int                      row,
+                                              int                      column);
+
 /* A report as the CLI, the API and the Studio's export write it: one or more tables. */
 typedef GPtrArray *(*SkAnalyticsReportFunc) (PGconn                  *conn,
                                              const SkAnalyticsPeriod *period,
