@@ -28,6 +28,7 @@ sk_connector_page_free (SkConnectorPage *page)
   g_clear_pointer (&page->purchases, g_ptr_array_unref);
   g_clear_pointer (&page->contact_ids, g_ptr_array_unref);
   g_free (page->next);
+  g_free (page->resume_at);
   g_free (page);
 }
 

@@ -43,6 +43,8 @@ typedef struct
  * @n_invalid: records that look like sales but cannot be read (no id, amount or date)
  * @done: the last page
  * @next: (nullable): what asks for the next page (a page number, an offset or a link)
+ * @resume_at: (nullable): where the next run can start, when the partner says (iiko's
+ *   maxRevision)
  *
  * One response page, parsed.
  */
@@ -55,6 +57,7 @@ typedef struct
   guint      n_invalid;
   gboolean   done;
   char      *next;
+  char      *resume_at;
 } SkConnectorPage;
 
 SkConnectorPage *sk_connector_page_new             (void);

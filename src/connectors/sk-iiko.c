@@ -172,7 +172,7 @@ parse_order (const SkPageContext *ctx,
  *   %SK_CONNECTOR_ERROR_PARTNER for iiko's error body)
  *
  * Pure: any bytes give a page or an error, never a crash. iiko does not page, so the page is
- * always done: the fetch walks the window in slices instead. @next is the answer's
+ * always done: the fetch walks the window in slices instead. @resume_at is the answer's
  * `maxRevision`, where the next run's by_revision starts, or %NULL when it has none.
  *
  * Returns: (transfer full) (nullable): the page
@@ -218,7 +218,7 @@ sk_iiko_parse_page (const SkPageContext  *ctx,
 
   page->done = TRUE;
   if (sk_connector_json_get_int (object, "maxRevision", &revision) && revision >= 0)
-    page->next = g_strdup_printf ("%" G_GINT64_FORMAT, revision);
+    page->resume_at = g_strdup_printf ("%" G_GINT64_FORMAT, revision);
   return g_steal_pointer (&page);
 }
 
@@ -389,8 +389,8 @@ fetch_orders (SkIikoConnector   *self,
       page = sk_iiko_parse_page (ctx, data, len, error);
       if (page == NULL)
         return FALSE;
-      if (page->next != NULL && g_ascii_string_to_signed (page->next, 10, 0, G_MAXINT64,
-                                                          &revision, NULL))
+      if (page->resume_at != NULL &&
+          g_ascii_string_to_signed (page->resume_at, 10, 0, G_MAXINT64, &revision, NULL))
         *max_revision = MAX (*max_revision, revision);
       sk_connector_batch_add_page (batch, page);
       return TRUE;

@@ -29,6 +29,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   if (page != NULL)
     {
       SK_FUZZ_CHECK (page->done && page->next == NULL);
+      SK_FUZZ_CHECK (page->resume_at == NULL ||
+                     g_ascii_string_to_unsigned (page->resume_at, 10, 0, G_MAXINT64, NULL, NULL));
       sk_fuzz_check_resolved (&iiko, ctx, page, NULL);
     }
 
