@@ -34,6 +34,7 @@ struct _SkAmocrmConnector
 
 #define SYSTEM "amocrm"
 #define STATUS_WON 142
+#define STATUS_LOST 143
 #define PAGE_LIMIT 250
 #define CONTACTS_PER_REQUEST 50
 
@@ -97,6 +98,9 @@ parse_lead (const SkPageContext *ctx,
   if (deleted || !sk_connector_json_get_int (lead, "status_id", &status) ||
       status != STATUS_WON)
     {
+      /* Lost or deleted since an earlier sync saw it won: reversed if it was recorded. */
+      if (deleted || status == STATUS_LOST)
+        sk_connector_page_add_cancelled (page, ctx, SYSTEM, id);
       page->n_skipped++;
       return;
     }

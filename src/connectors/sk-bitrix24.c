@@ -111,6 +111,9 @@ parse_deal (const SkPageContext *ctx,
       g_strcmp0 (sk_connector_json_get_string (deal, "STAGE_SEMANTIC_ID"), "S") != 0 ||
       g_strcmp0 (sk_connector_json_get_string (deal, "CURRENCY_ID"), "RUB") != 0)
     {
+      /* Failed since an earlier sync saw it won: reversed if it was recorded. */
+      if (g_strcmp0 (sk_connector_json_get_string (deal, "STAGE_SEMANTIC_ID"), "F") == 0)
+        sk_connector_page_add_cancelled (page, ctx, SYSTEM, id);
       page->n_skipped++;
       return;
     }

@@ -16,6 +16,7 @@ sk_connector_page_new (void)
 
   page->purchases = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
   page->contact_ids = g_ptr_array_new_with_free_func (g_free);
+  page->cancelled = g_ptr_array_new_with_free_func (g_free);
   return page;
 }
 
@@ -27,6 +28,7 @@ sk_connector_page_free (SkConnectorPage *page)
 
   g_clear_pointer (&page->purchases, g_ptr_array_unref);
   g_clear_pointer (&page->contact_ids, g_ptr_array_unref);
+  g_clear_pointer (&page->cancelled, g_ptr_array_unref);
   g_free (page->next);
   g_free (page->resume_at);
   g_free (page);
@@ -78,6 +80,29 @@ sk_connector_page_add_sale (SkConnectorPage     *page,
   g_ptr_array_add (page->purchases, g_steal_pointer (&p));
   g_ptr_array_add (page->contact_ids, g_strdup (contact_id != NULL ? contact_id : ""));
   return TRUE;
+}
+
+/**
+ * sk_connector_page_add_cancelled:
+ * @id: the record's id
+ *
+ * Notes a record that is cancelled or deleted now. It is not a sale (the caller counts it
+ * skipped), but it may have been one at an earlier sync: the sync then reverses it.
+ */
+void
+sk_connector_page_add_cancelled (SkConnectorPage     *page,
+                                 const SkPageContext *ctx,
+                                 const char          *system,
+                                 const char          *id)
+{
+  char *external_id;
+
+  g_return_if_fail (page != NULL);
+  g_return_if_fail (ctx != NULL);
+
+  external_id = sk_connector_external_id (system, ctx->account, id);
+  if (external_id != NULL)
+    g_ptr_array_add (page->cancelled, external_id);
 }
 
 /**
@@ -161,6 +186,7 @@ sk_connector_batch_new (void)
   SkConnectorBatch *batch = g_new0 (SkConnectorBatch, 1);
 
   batch->purchases = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
+  batch->cancelled = g_ptr_array_new_with_free_func (g_free);
   return batch;
 }
 
@@ -171,6 +197,7 @@ sk_connector_batch_free (SkConnectorBatch *batch)
     return;
 
   g_clear_pointer (&batch->purchases, g_ptr_array_unref);
+  g_clear_pointer (&batch->cancelled, g_ptr_array_unref);
   g_free (batch->cursor);
   g_free (batch);
 }
@@ -181,7 +208,7 @@ sk_connector_batch_free (SkConnectorBatch *batch)
  * @page: a parsed page; its purchases move into @batch
  *
  * Adds the page's counts and takes its purchases, counting those without a customer as
- * unmatched. Phones must already be resolved.
+ * unmatched, and its cancelled records. Phones must already be resolved.
  */
 void
 sk_connector_batch_add_page (SkConnectorBatch *batch,
@@ -208,6 +235,8 @@ sk_connector_batch_add_page (SkConnectorBatch *batch,
   g_ptr_array_set_size (page->purchases, 0);
   g_ptr_array_set_free_func (page->purchases, (GDestroyNotify) sk_purchase_free);
   g_ptr_array_set_size (page->contact_ids, 0);
+  g_ptr_array_extend_and_steal (batch->cancelled, g_steal_pointer (&page->cancelled));
+  page->cancelled = g_ptr_array_new_with_free_func (g_free);
 }
 
 /**

@@ -45,6 +45,8 @@ typedef struct
  * @next: (nullable): what asks for the next page (a page number, an offset or a link)
  * @resume_at: (nullable): where the next run can start, when the partner says (iiko's
  *   maxRevision)
+ * @cancelled: (element-type utf8): external ids of records that are cancelled or deleted now;
+ *   any of them recorded as a sale before is reversed (sk_sync_reverse_cancelled())
  *
  * One response page, parsed.
  */
@@ -58,6 +60,7 @@ typedef struct
   gboolean   done;
   char      *next;
   char      *resume_at;
+  GPtrArray *cancelled;
 } SkConnectorPage;
 
 SkConnectorPage *sk_connector_page_new             (void);
@@ -70,6 +73,10 @@ gboolean         sk_connector_page_add_sale        (SkConnectorPage      *page,
                                                     SkKopecks             amount,
                                                     const char           *raw_phone,
                                                     const char           *contact_id);
+void             sk_connector_page_add_cancelled   (SkConnectorPage      *page,
+                                                    const SkPageContext  *ctx,
+                                                    const char           *system,
+                                                    const char           *id);
 gboolean         sk_connector_page_add_refund      (SkConnectorPage      *page,
                                                     const SkPageContext  *ctx,
                                                     const char           *system,
@@ -95,6 +102,7 @@ void             sk_connector_page_resolve_phones  (SkConnectorPage      *page,
 typedef struct
 {
   GPtrArray *purchases;
+  GPtrArray *cancelled;
   guint      n_fetched;
   guint      n_skipped;
   guint      n_invalid;

@@ -142,6 +142,9 @@ parse_order (const SkPageContext *ctx,
   if (g_strcmp0 (sk_connector_json_get_string (info, "creationStatus"), "Success") != 0 ||
       g_strcmp0 (sk_connector_json_get_string (order, "status"), "Closed") != 0 || deleted)
     {
+      /* Closed at an earlier sync, cancelled or deleted since: reversed if it was recorded. */
+      if (deleted || g_strcmp0 (sk_connector_json_get_string (order, "status"), "Cancelled") == 0)
+        sk_connector_page_add_cancelled (page, ctx, SYSTEM, id);
       page->n_skipped++;
       return;
     }

@@ -93,6 +93,9 @@ parse_record (const SkPageContext *ctx,
   if (deleted || !sk_connector_json_get_int (record, "attendance", &attendance) ||
       attendance != 1)
     {
+      /* Deleted, a no-show, waiting or yet to come: if an earlier sync recorded it as a
+       * visit, it no longer is one. */
+      sk_connector_page_add_cancelled (page, ctx, SYSTEM, id);
       page->n_skipped++;
       return;
     }

@@ -501,6 +501,108 @@ write_finish (SkSyncRun   *run,
   return sk_db_exec (run->conn, "COMMIT", error);
 }
 
+/* A text[] literal: each element double-quoted, backslash and quote escaped. */
+static char *
+text_array (GPtrArray *texts)
+{
+  GString *literal = g_string_new ("{");
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (texts, i);
+
+      if (i > 0)
+        g_string_append_c (literal, ',');
+      g_string_append_c (literal, '"');
+      for (const char *c = text; *c != '\0'; c++)
+        {
+          if (*c == '"' || *c == '\\')
+            g_string_append_c (literal, '\\');
+          g_string_append_c (literal, *c);
+        }
+      g_string_append_c (literal, '"');
+    }
+  g_string_append_c (literal, '}');
+  return g_string_free (literal, FALSE);
+}
+
+/**
+ * sk_sync_reverse_cancelled:
+ * @run: a started run
+ * @external_ids: (element-type utf8): records the partner reports cancelled or deleted
+ *   (#SkConnectorBatch's cancelled)
+ * @n_reversals: (out): how many of them were sales recorded before, now reversed
+ *
+ * Reverses what is left of each of those records that was recorded as a sale: a refund
+ * "ID:cancelled" of the rest, recorded now through the pipeline (bonuses taken back as for
+ * any refund) in a page of its own. A record never recorded, already refunded in full or
+ * reversed at an earlier run changes nothing, so a run may see the same cancellation again.
+ * The reversals count as fetched and recorded: the caller counts @n_reversals fewer records
+ * skipped.
+ *
+ * Returns: %FALSE with @error set when the reversals were not recorded
+ */
+gboolean
+sk_sync_reverse_cancelled (SkSyncRun  *run,
+                           GPtrArray  *external_ids,
+                           guint      *n_reversals,
+                           GError    **error)
+{
+  g_autoptr(PGresult) left = NULL;
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
+  g_autofree char *ids = NULL;
+  gint64 now = g_get_real_time ();
+  const char *values[2];
+
+  g_return_val_if_fail (run != NULL && !run->finished, FALSE);
+  g_return_val_if_fail (external_ids != NULL && n_reversals != NULL, FALSE);
+
+  *n_reversals = 0;
+  if (external_ids->len == 0)
+    return TRUE;
+
+  ids = text_array (external_ids);
+  values[0] = run->business_id;
+  values[1] = ids;
+  if (!exec_params (run->conn, "cancelled sales",
+                    "SELECT k.external_id,"
+                    "       p.amount + coalesce ((SELECT sum (r.amount) FROM purchases r"
+                    "                              WHERE r.original_purchase_id = k.id), 0)"
+                    "  FROM purchase_keys k"
+                    "  JOIN purchases p ON p.id = k.id AND p.occurred_at = k.occurred_at"
+                    " WHERE k.business_id = $1::uuid AND k.external_id = ANY ($2::text[])"
+                    "   AND p.amount > 0"
+                    " ORDER BY k.external_id",
+                    2, values, &left, error))
+    return FALSE;
+
+  for (int i = 0; i < PQntuples (left); i++)
+    {
+      const char *original = PQgetvalue (left, i, 0);
+      gint64 rest = g_ascii_strtoll (PQgetvalue (left, i, 1), NULL, 10);
+      SkPurchase *refund;
+
+      if (rest <= 0 || strlen (original) + strlen (":cancelled") > SK_PURCHASE_EXTERNAL_ID_MAX)
+        continue;
+      refund = sk_purchase_new ();
+      refund->business_id = g_strdup (run->business_id);
+      refund->external_id = g_strconcat (original, ":cancelled", NULL);
+      refund->original_external_id = g_strdup (original);
+      refund->occurred_at = now;
+      refund->amount = -rest;
+      refund->source = SK_PURCHASE_SOURCE_PARTNER;
+      refund->completed = TRUE;
+      g_ptr_array_add (refunds, refund);
+    }
+
+  if (refunds->len == 0)
+    return TRUE;
+  if (!sk_sync_record_page (run, refunds, 0, NULL, NULL, error))
+    return FALSE;
+  *n_reversals = refunds->len;
+  return TRUE;
+}
+
 /**
  * sk_sync_finish:
  * @run: a started run

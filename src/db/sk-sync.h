@@ -87,6 +87,10 @@ gboolean            sk_sync_record_page              (SkSyncRun          *run,
                                                       const char         *next_cursor,
                                                       SkSyncCounts       *page,
                                                       GError            **error);
+gboolean            sk_sync_reverse_cancelled        (SkSyncRun          *run,
+                                                      GPtrArray          *external_ids,
+                                                      guint              *n_reversals,
+                                                      GError            **error);
 gboolean            sk_sync_finish                   (SkSyncRun          *run,
                                                       const char         *failure,
                                                       GError            **error);

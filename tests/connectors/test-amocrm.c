@@ -371,6 +371,9 @@ test_parse_fixture (void)
   g_assert_no_error (error);
   g_assert_true (page->done);
   g_assert_cmpuint (page->n_skipped, ==, 2);
+  /* The lost lead; not the one still open. */
+  g_assert_cmpuint (page->cancelled->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 0), ==, "amocrm:svoykrug-demo:27340035");
   g_assert_cmpuint (page->contact_ids->len, ==, 4);
   g_assert_cmpstr (g_ptr_array_index (page->contact_ids, 3), ==, "40551205");
 

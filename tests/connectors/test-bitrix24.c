@@ -366,6 +366,8 @@ test_parse_fixture (void)
   g_assert_true (page->done);
   g_assert_cmpuint (page->n_records, ==, 5);
   g_assert_cmpuint (page->n_skipped, ==, 1);
+  g_assert_cmpuint (page->cancelled->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 0), ==, "bitrix24:svoykrug:2063");
   g_assert_cmpstr (g_ptr_array_index (page->contact_ids, 2), ==, "");
 
   contacts = sk_test_fixture_text ("bitrix24-contacts.json", &len);

@@ -489,6 +489,12 @@ test_parse_fixture (void)
   g_assert_true (page->done);
   g_assert_null (page->next);
   g_assert_cmpstr (page->resume_at, ==, "48213377");
+  /* Cancelled and deleted, not the one delivered and not closed yet. */
+  g_assert_cmpuint (page->cancelled->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 0), ==,
+                   ACCOUNT "e8a0c1d2-1f3b-4a5c-8d7e-0b1c2d3e4f53");
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 1), ==,
+                   ACCOUNT "e8a0c1d2-1f3b-4a5c-8d7e-0b1c2d3e4f56");
   g_assert_cmpuint (page->n_records, ==, 6);
   g_assert_cmpuint (page->n_skipped, ==, 3);
   sk_test_assert_sales (page->purchases, expected, G_N_ELEMENTS (expected));

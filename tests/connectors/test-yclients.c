@@ -248,6 +248,11 @@ test_parse_fixture (void)
   g_assert_cmpuint (page->n_skipped, ==, 3);
   g_assert_true (page->done);
   g_assert_null (page->next);
+  /* A no-show, a deleted record and one not yet happened: none is a visit now. */
+  g_assert_cmpuint (page->cancelled->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 0), ==, "yclients:" COMPANY ":912004452");
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 1), ==, "yclients:" COMPANY ":912004468");
+  g_assert_cmpstr (g_ptr_array_index (page->cancelled, 2), ==, "yclients:" COMPANY ":912004489");
 }
 
 static const struct

@@ -679,6 +679,57 @@ test_page_refunds (SyncFixture   *f,
                    "onec:base:s1 100000 " ALICE " -");
 }
 
+/* Sales cancelled at the partner after they were recorded are reversed once, for what is
+ * left of them; a cancelled record never recorded changes nothing. */
+static void
+test_reverse_cancelled (SyncFixture   *f,
+                        gconstpointer  data)
+{
+  const char * const sale_ids[] = { "yc:acc-1:7", "yc:acc-1:8", "yc:acc-1:9", NULL };
+  g_autoptr(GPtrArray) sales = page_of (sale_ids);
+  g_autoptr(GPtrArray) refunds = g_ptr_array_new_with_free_func ((GDestroyNotify) sk_purchase_free);
+  g_autoptr(GPtrArray) cancelled = g_ptr_array_new ();
+  g_autoptr(SkSyncRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *rows = NULL;
+  guint reversed = 99;
+  gint64 id = store (f, SALON, "yclients");
+
+  run = begin (f, f->service, id);
+  g_assert_true (sk_sync_record_page (run, sales, 0, "1", NULL, &error));
+  g_assert_no_error (error);
+  /* Half of the 8th was refunded already. */
+  g_ptr_array_add (refunds, refund_of ("yc:acc-1:8r", "yc:acc-1:8", 50000));
+  g_assert_true (sk_sync_record_page (run, refunds, 0, "2", NULL, &error));
+  g_assert_no_error (error);
+
+  /* The 7th (Alice's), the 8th and one never seen; the 9th (a stranger's) stays. */
+  g_ptr_array_add (cancelled, (char *) "yc:acc-1:7");
+  g_ptr_array_add (cancelled, (char *) "yc:acc-1:8");
+  g_ptr_array_add (cancelled, (char *) "yc:acc-1:404");
+  g_assert_true (sk_sync_reverse_cancelled (run, cancelled, &reversed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (reversed, ==, 2);
+  /* Seen cancelled again at the next run: nothing more. */
+  g_assert_true (sk_sync_reverse_cancelled (run, cancelled, &reversed, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (reversed, ==, 0);
+  finish (run, NULL);
+
+  rows = sk_test_query_value (f->base.conn,
+                              "SELECT string_agg(p.external_id || ' ' || p.amount || ' '"
+                              "                  || coalesce(p.member_id::text, '-'), '; '"
+                              "                  ORDER BY p.external_id)"
+                              "  FROM purchases p WHERE p.business_id = $1", SALON, NULL);
+  g_assert_cmpstr (rows, ==,
+                   "yc:acc-1:7 100000 " ALICE "; "
+                   "yc:acc-1:7:cancelled -100000 " ALICE "; "
+                   "yc:acc-1:8 100000 -; "
+                   "yc:acc-1:8:cancelled -50000 -; "
+                   "yc:acc-1:8r -50000 -; "
+                   "yc:acc-1:9 100000 " ALICE);
+}
+
 #define ADD_SYNC(path, fn) \
   g_test_add ((path), SyncFixture, NULL, sync_setup, (fn), sync_teardown)
 
@@ -695,6 +746,7 @@ main (int   argc,
   ADD_SYNC ("/sync/lock/busy", test_lock_busy);
   ADD_SYNC ("/sync/page/atomic", test_page_atomic);
   ADD_SYNC ("/sync/page/refunds", test_page_refunds);
+  ADD_SYNC ("/sync/reverse-cancelled", test_reverse_cancelled);
   ADD_SYNC ("/sync/finish/alert-after-three-failures", test_alert_after_three_failures);
   ADD_SYNC ("/sync/begin/failures", test_begin_failures);
   ADD_SYNC ("/sync/due", test_due);

@@ -357,6 +357,46 @@ test_full_then_incremental (Fixture       *f,
   g_assert_cmpint (g_ascii_strtoll (cursor_after, NULL, 10), >, g_ascii_strtoll (cursor, NULL, 10));
 }
 
+/* A visit recorded at one sync and deleted in YCLIENTS before the next: the next sync
+ * reverses it (and the one after finds nothing more to do). */
+static void
+test_deleted_after_sync (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(SkRun) first = NULL;
+  g_autoptr(SkRun) second = NULL;
+  g_autoptr(SkRun) third = NULL;
+  g_autoptr(JsonNode) deleted = NULL;
+  g_autofree char *rows = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *records;
+
+  first = svoikrugd (f, "sync", NULL);
+  g_assert_cmpint (first->status, ==, 0);
+
+  records = json_object_get_array_member (json_node_get_object (f->fixture), "data");
+  /* A deep copy through the text, as add_record() does. */
+  text = json_to_string (json_array_get_element (records, 0), FALSE);
+  deleted = json_from_string (text, NULL);
+  json_object_set_boolean_member (json_node_get_object (deleted), "deleted", TRUE);
+  add_record (f, deleted, "912004411", g_get_real_time ());
+
+  second = svoikrugd (f, "sync", "--business", BUSINESS, NULL);
+  g_assert_cmpstr (second->err, ==, "");
+  g_assert_cmpint (second->status, ==, 0);
+  assert_line (second, ", fetched 1, recorded 1, duplicates 0, unmatched 0, skipped 0\n");
+  rows = purchases (f);
+  g_assert_cmpstr (rows, ==, "yclients:731402:912004411 250000 member;"
+                             " yclients:731402:912004411:cancelled -250000 member;"
+                             " yclients:731402:912004437 216000 member;"
+                             " yclients:731402:912004471 110000 unmatched");
+
+  third = svoikrugd (f, "sync", "--business", BUSINESS, NULL);
+  g_assert_cmpint (third->status, ==, 0);
+  assert_line (third, ", fetched 1, recorded 0, duplicates 0, unmatched 0, skipped 1\n");
+  g_assert_cmpint (qint (f, "SELECT count(*) FROM purchases WHERE amount < 0"), ==, 1);
+}
+
 static void
 test_since (Fixture       *f,
             gconstpointer  data)
@@ -988,6 +1028,8 @@ main (int   argc,
 
   g_test_add ("/service/sync/full-then-incremental", Fixture, NULL, fixture_setup,
               test_full_then_incremental, fixture_teardown);
+  g_test_add ("/service/sync/deleted-after-sync", Fixture, NULL, fixture_setup,
+              test_deleted_after_sync, fixture_teardown);
   g_test_add ("/service/sync/since", Fixture, NULL, fixture_setup, test_since,
               fixture_teardown);
   g_test_add ("/service/sync/wrong-token", Fixture, NULL, fixture_setup, test_wrong_token,
