@@ -443,19 +443,21 @@ iiko_fetch (SkConnector      *connector,
     .tz = self->tz,
     .page = 1,
   };
-  gint64 since_us, last_run_us, revision, max_revision = -1;
+  gint64 since_us, revision, max_revision = -1;
+  gboolean by_window;
   gboolean ok = TRUE;
 
   if (!parse_cursor (cursor, &time_part, &revision, error) ||
       !sk_connector_window (time_part, now_us, &since_us, error))
     return NULL;
-  last_run_us = since_us + SK_CONNECTOR_OVERLAP_US;
+  /* since_us is the last run's end less the overlap. */
+  by_window = revision < 0 || now_us - (since_us + SK_CONNECTOR_OVERLAP_US) > REVISION_MAX_AGE_US;
 
   session.token = get_token (self, client, cancellable, error);
   if (session.token == NULL)
     return NULL;
 
-  if (revision >= 0 && now_us - last_run_us <= REVISION_MAX_AGE_US)
+  if (!by_window)
     {
       g_autoptr(JsonBuilder) request = revision_request (self, revision);
       g_autoptr(GError) local_error = NULL;
@@ -469,14 +471,14 @@ iiko_fetch (SkConnector      *connector,
         {
           g_debug ("iiko by_revision failed (%s); reading the window", local_error->message);
           ok = TRUE;
-          revision = -1;
+          by_window = TRUE;
           max_revision = -1;
         }
       else if (!ok)
         g_propagate_error (error, g_steal_pointer (&local_error));
     }
 
-  if (ok && (revision < 0 || now_us - last_run_us > REVISION_MAX_AGE_US))
+  if (ok && by_window)
     {
       since_us = MIN (since_us, now_us - self->lookback_us);
       /* iiko guarantees the last 7 days only. */

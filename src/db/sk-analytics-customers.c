@@ -233,17 +233,6 @@ histories_clear (Histories *h)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Histories, histories_clear)
 
-static char *
-uuid_array (GPtrArray *ids)
-{
-  g_autofree char *joined = NULL;
-
-  g_ptr_array_add (ids, NULL);
-  joined = g_strjoinv (",", (char **) ids->pdata);
-  g_ptr_array_remove_index (ids, ids->len - 1);
-  return g_strconcat ("{", joined, "}", NULL);
-}
-
 /* Runs @sql with the common parameters and @businesses as $5 (NULL for none). */
 static PGresult *
 query (PGconn        *conn,
@@ -254,7 +243,7 @@ query (PGconn        *conn,
        GCancellable  *cancellable,
        GError       **error)
 {
-  g_autofree char *array = businesses != NULL ? uuid_array (businesses) : NULL;
+  g_autofree char *array = businesses != NULL ? sk_db_text_array (businesses) : NULL;
 
   params[4] = array;
   return sk_analytics_query (conn, what, sql, 5, params, cancellable, error);

@@ -138,3 +138,37 @@ sk_db_exec (PGconn      *conn,
   result = PQexec (conn, sql);
   return sk_db_result_ok (result, "statement", error);
 }
+
+/**
+ * sk_db_text_array:
+ * @texts: (element-type utf8): the elements
+ *
+ * Returns: (transfer full): a PostgreSQL array literal of @texts, for a text[] or uuid[]
+ *   parameter: each element double-quoted, backslash and quote escaped
+ */
+char *
+sk_db_text_array (GPtrArray *texts)
+{
+  GString *literal;
+
+  g_return_val_if_fail (texts != NULL, NULL);
+
+  literal = g_string_new ("{");
+  for (guint i = 0; i < texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (texts, i);
+
+      if (i > 0)
+        g_string_append_c (literal, ',');
+      g_string_append_c (literal, '"');
+      for (const char *c = text; *c != '\0'; c++)
+        {
+          if (*c == '"' || *c == '\\')
+            g_string_append_c (literal, '\\');
+          g_string_append_c (literal, *c);
+        }
+      g_string_append_c (literal, '"');
+    }
+  g_string_append_c (literal, '}');
+  return g_string_free (literal, FALSE);
+}

@@ -31,6 +31,7 @@ gboolean  sk_db_result_ok     (PGresult        *result,
 gboolean  sk_db_exec          (PGconn          *conn,
                                const char      *sql,
                                GError         **error);
+char     *sk_db_text_array    (GPtrArray       *texts);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGconn, PQfinish)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)

@@ -501,31 +501,6 @@ write_finish (SkSyncRun   *run,
   return sk_db_exec (run->conn, "COMMIT", error);
 }
 
-/* A text[] literal: each element double-quoted, backslash and quote escaped. */
-static char *
-text_array (GPtrArray *texts)
-{
-  GString *literal = g_string_new ("{");
-
-  for (guint i = 0; i < texts->len; i++)
-    {
-      const char *text = g_ptr_array_index (texts, i);
-
-      if (i > 0)
-        g_string_append_c (literal, ',');
-      g_string_append_c (literal, '"');
-      for (const char *c = text; *c != '\0'; c++)
-        {
-          if (*c == '"' || *c == '\\')
-            g_string_append_c (literal, '\\');
-          g_string_append_c (literal, *c);
-        }
-      g_string_append_c (literal, '"');
-    }
-  g_string_append_c (literal, '}');
-  return g_string_free (literal, FALSE);
-}
-
 /**
  * sk_sync_reverse_cancelled:
  * @run: a started run
@@ -561,7 +536,7 @@ sk_sync_reverse_cancelled (SkSyncRun  *run,
   if (external_ids->len == 0)
     return TRUE;
 
-  ids = text_array (external_ids);
+  ids = sk_db_text_array (external_ids);
   values[0] = run->business_id;
   values[1] = ids;
   if (!exec_params (run->conn, "cancelled sales",
